@@ -1,0 +1,18 @@
+#pragma once
+// Each CLI subcommand lives in its own file and registers itself on the app. Commands are
+// thin: they parse options and call the library.
+
+#include <CLI/CLI.hpp>
+
+namespace mamori::cli {
+
+// Exit codes shared by all commands (docs/cli.md).
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_findings = 1;  // hunt: findings at or above --fail-level
+inline constexpr int exit_usage = 1;     // usage errors, unreadable inputs
+inline constexpr int exit_rejected = 2;  // --strict and some records were rejected
+
+void add_parse_command(CLI::App& app, int& exit_code);
+void add_formats_command(CLI::App& app, int& exit_code);
+
+}  // namespace mamori::cli

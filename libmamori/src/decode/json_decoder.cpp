@@ -1,0 +1,199 @@
+#include "mamori/decode/json_decoder.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <mutex>
+
+namespace mamori {
+
+field_id field_cache::get(std::string_view name) {
+  if (auto it = ids_.find(name); it != ids_.end()) return it->second;
+  field_id id = intern_field(name);
+  ids_.emplace(std::string(name), id);
+  return id;
+}
+
+const json_probe& probe_json(const sniff_sample& sample) {
+  // Sniffers of every JSON decoder ask for the same sample: parse it once per thread.
+  thread_local const char* cached_head = nullptr;
+  thread_local std::size_t cached_size = 0;
+  thread_local std::unique_ptr<json_probe> probe;
+  if (probe && cached_head == sample.head.data() && cached_size == sample.head.size()) {
+    return *probe;
+  }
+  probe = std::make_unique<json_probe>();
+  cached_head = sample.head.data();
+  cached_size = sample.head.size();
+  input_reader in(memory_input(std::string(sample.head)));
+  json_record_reader records(in, sample.head.size() + 1);
+  auto first = records.next();
+  probe->layout = records.layout();
+  probe->wrapper_key = std::string(records.wrapper_key());
+  if (first) {
+    auto doc = probe->parser.parse(first->text.data(), first->text.size(), true);
+    if (!doc.error()) probe->first = doc.value();
+  }
+  return *probe;
+}
+
+void json_decoder::decode(input_reader& in, decode_context& ctx) {
+  json_record_reader records(in, ctx.options().max_record_size);
+  auto report_problems = [&] {
+    for (auto& p : records.take_problems()) {
+      if (p.reason.find("exceeds") != std::string::npos) {
+        ++ctx.counters().records;
+        ctx.reject(p.line, p.offset, std::move(p.reason));
+      } else {
+        ctx.report(severity_level::error, p.line, p.offset, std::move(p.reason),
+                   "records before this point were kept");
+      }
+    }
+  };
+  while (auto rec = records.next()) {
+    report_problems();
+    ++ctx.counters().records;
+    // The record view is followed by input_reader::padding readable bytes.
+    auto doc = parser_.parse(rec->text.data(), rec->text.size(), false);
+    if (doc.error()) {
+      ctx.reject(rec->line, rec->offset,
+                 fmt::format("invalid JSON: {}", simdjson::error_message(doc.error())));
+      continue;
+    }
+    event& ev = ctx.begin_event(rec->line, rec->offset);
+    std::optional<std::string> reason;
+    try {
+      reason = map(doc.value(), ev, ctx);
+    } catch (const simdjson::simdjson_error& e) {
+      reason = fmt::format("unexpected JSON shape: {}", e.what());
+    }
+    if (reason) {
+      ctx.abandon_event();
+      ctx.reject(rec->line, rec->offset, std::move(*reason));
+      continue;
+    }
+    ctx.commit_event();
+  }
+  report_problems();
+  if (in.stream_error()) {
+    ctx.report(severity_level::error, 0, in.offset(), *in.stream_error(),
+               "records before this point were kept");
+  }
+}
+
+void json_decoder::flatten(simdjson::dom::element element, event& ev, decode_context& ctx,
+                           std::string_view prefix) {
+  std::string path(prefix);
+  flatten_into(element, ev, ctx, path);
+}
+
+void json_decoder::flatten_into(simdjson::dom::element element, event& ev, decode_context& ctx,
+                                std::string& path) {
+  using simdjson::dom::element_type;
+  switch (element.type()) {
+    case element_type::OBJECT: {
+      const std::size_t base = path.size();
+      for (auto [key, child] : element.get_object()) {
+        if (base > 0) path += '.';
+        path.append(key.data(), key.size());
+        flatten_into(child, ev, ctx, path);
+        path.resize(base);
+      }
+      return;
+    }
+    case element_type::ARRAY:
+      for (auto child : element.get_array()) flatten_into(child, ev, ctx, path);
+      return;
+    default:
+      if (path.empty()) return;
+      ev.add_raw(fields_.get(path), json::to_value(element, ctx));
+  }
+}
+
+namespace json {
+
+std::optional<simdjson::dom::element> at(simdjson::dom::element e, std::string_view path) {
+  while (true) {
+    if (!e.is_object()) return std::nullopt;
+    std::size_t dot = path.find('.');
+    std::string_view key = path.substr(0, dot);
+    auto child = e.get_object().at_key(key);
+    if (child.error()) return std::nullopt;
+    e = child.value();
+    if (dot == std::string_view::npos) return e;
+    path.remove_prefix(dot + 1);
+  }
+}
+
+std::optional<std::string_view> str(simdjson::dom::element e, std::string_view path) {
+  auto v = at(e, path);
+  if (!v || !v->is_string()) return std::nullopt;
+  return std::string_view(v->get_string().value());
+}
+
+std::optional<std::int64_t> integer(simdjson::dom::element e, std::string_view path) {
+  auto v = at(e, path);
+  if (!v) return std::nullopt;
+  if (v->is_int64()) return v->get_int64().value();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64().value());
+  if (v->is_double()) return static_cast<std::int64_t>(v->get_double().value());
+  if (v->is_string()) {
+    value tmp = value::string(v->get_string().value());
+    return tmp.as_integer();
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> boolean(simdjson::dom::element e, std::string_view path) {
+  auto v = at(e, path);
+  if (!v) return std::nullopt;
+  if (v->is_bool()) return v->get_bool().value();
+  if (v->is_string()) {
+    std::string_view s = v->get_string().value();
+    if (s == "true" || s == "True" || s == "TRUE") return true;
+    if (s == "false" || s == "False" || s == "FALSE") return false;
+  }
+  return std::nullopt;
+}
+
+bool has(simdjson::dom::element e, std::string_view key) {
+  return e.is_object() && !e.get_object().at_key(key).error();
+}
+
+value to_value(simdjson::dom::element e, decode_context& ctx) {
+  using simdjson::dom::element_type;
+  switch (e.type()) {
+    case element_type::STRING:
+      return value::string(ctx.store(e.get_string().value()));
+    case element_type::INT64:
+      return value::integer(e.get_int64().value());
+    case element_type::UINT64:
+      return value::integer(static_cast<std::int64_t>(e.get_uint64().value()));
+    case element_type::DOUBLE:
+      return value::real(e.get_double().value());
+    case element_type::BOOL:
+      return value::boolean(e.get_bool().value());
+    case element_type::NULL_VALUE:
+      return value::null();
+    default:
+      // Objects and arrays as values: keep their JSON text.
+      return value::string(ctx.store(simdjson::minify(e)));
+  }
+}
+
+}  // namespace json
+
+void set_from(event& ev, ocsf::attr a, simdjson::dom::element rec, std::string_view path,
+              decode_context& ctx) {
+  auto v = json::at(rec, path);
+  if (!v || v->is_null()) return;
+  if (v->is_string()) {
+    std::string_view s = v->get_string().value();
+    if (s.empty()) return;
+    ev.set(a, value::string(ctx.store(s)));
+    return;
+  }
+  ev.set(a, json::to_value(*v, ctx));
+}
+
+}  // namespace mamori
