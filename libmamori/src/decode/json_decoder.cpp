@@ -41,10 +41,11 @@ void json_decoder::decode(input_reader& in, decode_context& ctx) {
   json_record_reader records(in, ctx.options().max_record_size);
   auto report_problems = [&] {
     for (auto& p : records.take_problems()) {
-      if (p.reason.find("exceeds") != std::string::npos) {
+      if (p.kind == json_record_reader::problem_kind::oversized) {
         ++ctx.counters().records;
         ctx.reject(p.line, p.offset, std::move(p.reason));
-      } else {
+      } else if (!in.stream_error()) {
+        // A truncated JSON value after a stream error is the same problem, reported once below.
         ctx.report(severity_level::error, p.line, p.offset, std::move(p.reason),
                    "records before this point were kept");
       }

@@ -204,7 +204,8 @@ std::optional<json_record_reader::record> json_record_reader::next_line_record()
     for (const auto& o : lines_->take_oversized()) {
       problems_.push_back({o.number + line_ - 1, o.offset,
                            fmt::format("record of {} bytes exceeds the {} byte limit; skipped",
-                                       o.length, max_record_)});
+                                       o.length, max_record_),
+                           problem_kind::oversized});
     }
     if (!l) return std::nullopt;
     std::string_view t = l->text;
@@ -282,7 +283,8 @@ std::optional<json_record_reader::record> json_record_reader::next_scanned_recor
       line_ += scan.newlines;
       problems_.push_back({start_line, start_offset,
                            fmt::format("record of {} bytes exceeds the {} byte limit; skipped",
-                                       discarded + scanned, max_record_)});
+                                       discarded + scanned, max_record_),
+                           problem_kind::oversized});
       if (!scan.complete) done_ = true;
       continue;
     }

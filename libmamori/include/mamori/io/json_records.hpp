@@ -31,10 +31,12 @@ class json_record_reader {
     std::uint64_t line = 0;
     std::uint64_t offset = 0;
   };
+  enum class problem_kind : std::uint8_t { oversized, truncated };
   struct problem {
     std::uint64_t line = 0;
     std::uint64_t offset = 0;
     std::string reason;
+    problem_kind kind = problem_kind::truncated;
   };
 
   json_record_reader(input_reader& in, std::size_t max_record);
