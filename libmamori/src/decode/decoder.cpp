@@ -44,6 +44,7 @@ void decode_context::report(severity_level level, std::uint64_t line, std::uint6
 
 void decode_context::flush() {
   if (batch_.empty()) return;
+  for (enricher* e : enrichers_) e->enrich(batch_);
   sink_.consume(batch_);
   batch_.clear();
 }

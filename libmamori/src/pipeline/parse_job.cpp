@@ -98,6 +98,7 @@ void parse_job::run_one(const std::string& name, std::unique_ptr<byte_stream> st
   const std::uint32_t source = source_table::global().add(name);
   counting_sink counter(sink, stats, registry_);
   decode_context ctx(name, source, *index, opts, diag_, counter);
+  ctx.set_enrichers(enrichers_);
   auto dec = registry_.at(*index).make();
   dec->decode(in, ctx);
   ctx.flush();

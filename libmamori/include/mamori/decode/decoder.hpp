@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mamori/core/diagnostic.hpp"
+#include "mamori/enrich/enricher.hpp"
 #include "mamori/event/event.hpp"
 #include "mamori/io/input_reader.hpp"
 
@@ -59,8 +60,9 @@ class decode_context {
   void report(severity_level level, std::uint64_t line, std::uint64_t offset, std::string message,
               std::string hint = {});
 
-  // Hands the pending batch to the sink; called at end of input by the driver.
+  // Hands the pending batch to the enrichers, then the sink; called at end of input too.
   void flush();
+  void set_enrichers(std::vector<enricher*> enrichers) { enrichers_ = std::move(enrichers); }
 
  private:
   std::string path_;
@@ -69,6 +71,7 @@ class decode_context {
   const decode_options& options_;
   diagnostics& diag_;
   event_sink& sink_;
+  std::vector<enricher*> enrichers_;
   event_batch batch_;
   decode_counters counters_;
 };

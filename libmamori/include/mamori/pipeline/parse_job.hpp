@@ -38,6 +38,9 @@ class parse_job {
   parse_job(const decoder_registry& registry, parse_options options, diagnostics& diag)
       : registry_(registry), options_(std::move(options)), diag_(diag) {}
 
+  // Enrichers run on every batch before the sink sees it, in the order added.
+  void add_enricher(enricher& e) { enrichers_.push_back(&e); }
+
   // Decodes every file into sink. Returns stats; per-record problems go to diagnostics.
   parse_stats run(const std::vector<std::string>& files, event_sink& sink);
   // Decodes one input (already opened), for callers with their own streams (server, tests).
@@ -48,6 +51,7 @@ class parse_job {
   const decoder_registry& registry_;
   parse_options options_;
   diagnostics& diag_;
+  std::vector<enricher*> enrichers_;
 };
 
 // Picks the decoder for a stream by sniffing its head; nullopt when no decoder claims it.
