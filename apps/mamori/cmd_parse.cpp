@@ -42,8 +42,10 @@ int run_parse(const parse_args& args) {
   diagnostics diag([&](const diagnostic& d) {
     if (!args.quiet || d.level == severity_level::error) fmt::print(stderr, "{}\n", render(d));
   });
-  auto sink = make_event_writer(args.output == "table" ? event_format::table : event_format::ndjson,
-                                stdout);
+  const event_format format = args.output == "table" ? event_format::table
+                              : args.output == "none" ? event_format::none
+                                                      : event_format::ndjson;
+  auto sink = make_event_writer(format, stdout);
   parse_job job(registry, options, diag);
   parse_stats stats = job.run(*files, *sink);
   sink.reset();  // flush before the summary
@@ -75,8 +77,9 @@ void add_parse_command(CLI::App& app, int& exit_code) {
       "parse", "Decode logs into normalized OCSF events (NDJSON on stdout)");
   cmd->add_option("--format", args->format,
                   "Force a decoder instead of sniffing each input (see `mamori formats`)");
-  cmd->add_option("--output", args->output, "ndjson (default) or table")
-      ->check(CLI::IsMember({"ndjson", "table"}));
+  cmd->add_option("--output", args->output,
+                  "ndjson (default), table, or none (decode and count only)")
+      ->check(CLI::IsMember({"ndjson", "table", "none"}));
   cmd->add_flag("--strict", args->strict, "Exit 2 if any record was rejected");
   cmd->add_option("--stats-json", args->stats_json,
                   "Write statistics as JSON to FILE ('-' for stderr)");

@@ -1,8 +1,8 @@
 #include "mamori/output/json_text.hpp"
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
+#include <array>
 #include <cmath>
 
 namespace mamori::json_text {
@@ -53,16 +53,30 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
 
 }  // namespace
 
+// Bytes that end a run of characters copied verbatim: quote, backslash, controls, non-ASCII.
+constexpr auto special_bytes = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = true;
+  t['"'] = true;
+  t['\\'] = true;
+  for (int c = 0x80; c < 0x100; ++c) t[c] = true;
+  return t;
+}();
+
 void append_string(std::string& out, std::string_view s) {
   out += '"';
-  const bool valid = simdjson::validate_utf8(s.data(), s.size());
   std::size_t i = 0;
   while (i < s.size()) {
+    std::size_t run = i;
+    while (run < s.size() && !special_bytes[static_cast<unsigned char>(s[run])]) ++run;
+    out.append(s.data() + i, run - i);
+    i = run;
+    if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      std::size_t n = valid ? 1 : utf8_sequence(s, i);
+      const std::size_t n = utf8_sequence(s, i);
       if (n == 0) {
-        out += "\xEF\xBF\xBD";  // U+FFFD
+        out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not valid UTF-8
         ++i;
         continue;
       }
