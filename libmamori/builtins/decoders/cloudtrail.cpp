@@ -161,7 +161,7 @@ class cloudtrail_decoder final : public json_decoder {
     field_id account_id = intern_field("userIdentity.accountId");
     field_id access_key_id = intern_field("userIdentity.accessKeyId");
   };
-  const field_ids f_;
+  field_ids f_;
   simdjson::dom::parser lake_parser_;
 };
 

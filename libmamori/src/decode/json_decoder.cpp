@@ -41,7 +41,7 @@ void json_decoder::decode(input_reader& in, decode_context& ctx) {
   json_record_reader records(in, ctx.options().max_record_size);
   auto report_problems = [&] {
     for (auto& p : records.take_problems()) {
-      if (p.kind == json_record_reader::problem_kind::oversized) {
+      if (p.kind != json_record_reader::problem_kind::truncated) {
         ++ctx.counters().records;
         ctx.reject(p.line, p.offset, std::move(p.reason));
       } else if (!in.stream_error()) {

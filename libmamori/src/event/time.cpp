@@ -22,8 +22,9 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, unsigned& out) {
   return true;
 }
 
+// Nanoseconds in an int64 reach from 1677 to 2262; dates outside are not timestamps we accept.
 bool valid_civil(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned sec) {
-  return y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec <= 60;
+  return y >= 1678 && y <= 2261 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec <= 60;
 }
 
 // Parses ".123456789" at pos; returns nanoseconds and advances pos.
@@ -108,6 +109,8 @@ std::optional<std::int64_t> epoch_seconds(std::string_view s) {
   std::size_t pos = static_cast<std::size_t>(p - s.data());
   std::int64_t ns = fraction(s, pos);
   if (pos != s.size()) return std::nullopt;
+  constexpr std::int64_t max_seconds = 9'000'000'000;  // year 2255: keeps ns within int64
+  if (secs > max_seconds || secs < -max_seconds) return std::nullopt;
   return secs * ns_per_second + ns;
 }
 

@@ -277,6 +277,16 @@ std::optional<json_record_reader::record> json_record_reader::next_scanned_recor
         break;
       }
     }
+    if (scan.complete && scanned == 0) {
+      // A delimiter where a value should start (a stray '}' or ':' in broken input): skip it
+      // so the reader always makes progress.
+      problems_.push_back({start_line, start_offset,
+                           fmt::format("unexpected '{}' where a JSON value should start",
+                                       in_.buffered()[0]),
+                           problem_kind::malformed});
+      in_.consume(1);
+      continue;
+    }
     if (scanned > max_record_) oversized = true;  // completed within one buffer
     if (oversized) {
       in_.consume(scanned);

@@ -75,7 +75,7 @@ std::optional<std::uint16_t> detect_format(const decoder_registry& registry,
 
 void parse_job::run_one(const std::string& name, std::unique_ptr<byte_stream> stream,
                         event_sink& sink, parse_stats& stats) {
-  input_reader in(std::move(stream));
+  input_reader in(std::move(stream), options_.read_chunk);
   std::optional<std::uint16_t> index;
   if (options_.format) {
     index = registry_.find(*options_.format);

@@ -31,6 +31,7 @@ struct parse_stats {
 struct parse_options {
   std::optional<std::string> format;  // forced decoder name; sniffed per file otherwise
   decode_options decode;
+  std::size_t read_chunk = 1 << 20;  // bytes read per refill
 };
 
 class parse_job {
