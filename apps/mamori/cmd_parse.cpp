@@ -17,10 +17,28 @@ struct parse_args {
   std::string output = "ndjson";
   bool strict = false;
   bool quiet = false;
+  bool summary = false;
   std::string stats_json;
   std::size_t max_record_mb = 16;
   std::vector<std::string> inputs;
 };
+
+// A table an analyst reads at a glance: what was read, as what, and what was not.
+void print_summary(const parse_stats& stats) {
+  fmt::print(stderr, "\n{:<24} {:>12}\n", "FORMAT", "EVENTS");
+  for (const auto& [name, n] : stats.by_format) fmt::print(stderr, "{:<24} {:>12}\n", name, n);
+  fmt::print(stderr, "\n{:<40} {:>12}\n", "OCSF CLASS", "EVENTS");
+  for (const auto& [cls, n] : stats.by_class) {
+    fmt::print(stderr, "{:<40} {:>12}\n",
+               fmt::format("{} {}", cls, ocsf::class_name(static_cast<ocsf::event_class>(cls))), n);
+  }
+  const double mb = static_cast<double>(stats.bytes) / 1e6;
+  fmt::print(stderr,
+             "\n{} files, {} records, {} events, {} rejected, {} files of unknown format; "
+             "{:.1f} MB in {:.2f} s ({:.0f} events/s)\n",
+             stats.files, stats.records, stats.events, stats.rejected, stats.skipped_files, mb,
+             stats.seconds, stats.seconds > 0 ? static_cast<double>(stats.events) / stats.seconds : 0.0);
+}
 
 int run_parse(const parse_args& args) {
   const auto& registry = decoder_registry::builtin();
@@ -58,6 +76,7 @@ int run_parse(const parse_args& args) {
     fmt::print(f, "{}\n", stats.to_json());
     if (f != stderr) std::fclose(f);
   }
+  if (args.summary) print_summary(stats);
   if (stats.rejected > 0 || stats.skipped_files > 0) {
     fmt::print(stderr,
                "mamori parse: {} events from {} files; {} records rejected, {} files skipped "
@@ -87,6 +106,8 @@ void add_parse_command(CLI::App& app, int& exit_code) {
                   "Records larger than this are skipped with a diagnostic (default 16)")
       ->check(CLI::Range(1, 4096));
   cmd->add_flag("-q,--quiet", args->quiet, "Only print errors, not per-record warnings");
+  cmd->add_flag("--summary", args->summary,
+                "Print events per format and per OCSF class to stderr at the end");
   cmd->add_option("inputs", args->inputs, "Files, directories, globs, or - for stdin")
       ->required();
   cmd->callback([args, &exit_code] { exit_code = run_parse(*args); });

@@ -61,11 +61,13 @@ class cloudtrail_decoder final : public json_decoder {
     // Flatten first, then read the normalized attributes back from the raw fields by id:
     // one pass over the JSON instead of a key search per attribute.
     flatten(rec, ev, ctx);
-    const std::string_view event_time = ev.raw_string(f_.event_time);
+    // Logstash-shipped CloudTrail replaces eventTime with @timestamp.
+    std::string_view event_time = ev.raw_string(f_.event_time);
+    if (event_time.empty()) event_time = ev.raw_string(f_.logstash_time);
     const std::string_view event_name = ev.raw_string(f_.event_name);
     const std::string_view event_source = ev.raw_string(f_.event_source);
     if (event_time.empty() || event_name.empty() || event_source.empty()) {
-      return "not a CloudTrail event: eventTime, eventName or eventSource missing";
+      return "not a CloudTrail event: eventTime (or @timestamp), eventName or eventSource missing";
     }
     auto t = timeparse::iso8601(event_time);
     if (!t) return "eventTime is not an ISO 8601 timestamp";
@@ -74,7 +76,7 @@ class cloudtrail_decoder final : public json_decoder {
       const value* v = ev.raw(id);
       if (v != nullptr && !v->is_null() && !(v->is_string() && v->s.empty())) ev.set(a, *v);
     };
-    copy(ocsf::attr::metadata_original_time, f_.event_time);
+    ev.set(ocsf::attr::metadata_original_time, value::string(event_time));
 
     const std::string_view event_type = ev.raw_string(f_.event_type);
     if (event_name == "ConsoleLogin" || event_type == "AwsConsoleSignIn") {
@@ -139,6 +141,7 @@ class cloudtrail_decoder final : public json_decoder {
  private:
   struct field_ids {
     field_id event_time = intern_field("eventTime");
+    field_id logstash_time = intern_field("@timestamp");
     field_id event_name = intern_field("eventName");
     field_id event_source = intern_field("eventSource");
     field_id event_type = intern_field("eventType");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <chrono>
 #include <ctime>
 
@@ -70,7 +71,8 @@ std::optional<std::uint16_t> detect_format(const decoder_registry& registry,
   std::string_view head = in.peek(64 * 1024);
   std::string_view first_line = head.substr(0, head.find('\n'));
   if (!first_line.empty() && first_line.back() == '\r') first_line.remove_suffix(1);
-  return registry.sniff(sniff_sample{path, head, first_line});
+  static std::atomic<std::uint64_t> next_id{1};
+  return registry.sniff(sniff_sample{next_id++, path, head, first_line});
 }
 
 void parse_job::run_one(const std::string& name, std::unique_ptr<byte_stream> stream,

@@ -86,6 +86,7 @@ class decoder {
 // What a sniffer sees: the path (extension is a hint, never the only signal), the first bytes
 // of the decompressed input, and its first line.
 struct sniff_sample {
+  std::uint64_t id = 0;  // unique per sniffed input: lets sniffers share parsed state safely
   std::string_view path;
   std::string_view head;
   std::string_view first_line;
