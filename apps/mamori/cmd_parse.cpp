@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "mamori/decode/mapping.hpp"
 #include "mamori/io/inputs.hpp"
 #include "mamori/output/event_writer.hpp"
 #include "mamori/pipeline/parse_job.hpp"
@@ -20,6 +21,7 @@ struct parse_args {
   bool summary = false;
   std::string stats_json;
   std::size_t max_record_mb = 16;
+  std::vector<std::string> mappings;
   std::vector<std::string> inputs;
 };
 
@@ -41,6 +43,14 @@ void print_summary(const parse_stats& stats) {
 }
 
 int run_parse(const parse_args& args) {
+  for (const auto& m : args.mappings) {
+    auto spec = load_mapping_file(m);
+    if (!spec) {
+      fmt::print(stderr, "mamori parse: {}\n", spec.error().message);
+      return exit_usage;
+    }
+    decoder_registry::builtin().add(std::move(*spec));
+  }
   const auto& registry = decoder_registry::builtin();
   parse_options options;
   if (!args.format.empty()) {
@@ -99,6 +109,9 @@ void add_parse_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--output", args->output,
                   "ndjson (default), table, or none (decode and count only)")
       ->check(CLI::IsMember({"ndjson", "table", "none"}));
+  cmd->add_option("--mapping", args->mappings,
+                  "Add a decoder defined by a YAML mapping file (docs/formats/mapping.md); "
+                  "repeatable");
   cmd->add_flag("--strict", args->strict, "Exit 2 if any record was rejected");
   cmd->add_option("--stats-json", args->stats_json,
                   "Write statistics as JSON to FILE ('-' for stderr)");
