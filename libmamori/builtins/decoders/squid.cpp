@@ -25,12 +25,15 @@ std::size_t split_spaces(std::string_view s, std::array<std::string_view, field_
   std::size_t n = 0;
   std::size_t k = 0;
   while (k < s.size()) {
-    while (k < s.size() && s[k] == ' ') ++k;
-    if (k == s.size()) break;
-    const std::size_t start = k;
-    while (k < s.size() && s[k] != ' ') ++k;
-    if (n < out.size()) out[n] = s.substr(start, k - start);
+    if (s[k] == ' ') {
+      ++k;
+      continue;
+    }
+    std::size_t end = s.find(' ', k);
+    if (end == std::string_view::npos) end = s.size();
+    if (n < out.size()) out[n] = s.substr(k, end - k);
     ++n;
+    k = end;
   }
   return n;
 }
@@ -146,7 +149,7 @@ class squid_decoder final : public line_decoder {
     ev.add_raw(status_, value::integer(code));
     if (auto size = text::to_int(f[4])) {
       ev.add_raw(bytes_, value::integer(*size));
-      ev.set(ocsf::attr::bytes_in, value::integer(*size));
+      text::put(ev, ocsf::attr::bytes_in, value::integer(*size));
     }
     ev.add_raw(method_, value::string(f[5]));
     ev.add_raw(url_, value::string(f[6]));
@@ -155,20 +158,20 @@ class squid_decoder final : public line_decoder {
     if (p.peer != "-") ev.add_raw(peer_, value::string(p.peer));
     if (f[9] != "-") ev.add_raw(type_, value::string(f[9]));
 
-    ev.set(text::is_ip_lenient(f[2]) ? ocsf::attr::src_ip : ocsf::attr::src_hostname,
-           value::string(f[2]));
-    ev.set(ocsf::attr::http_method, value::string(f[5]));
-    ev.set(ocsf::attr::http_url, value::string(f[6]));
+    text::put(ev, text::is_ip_lenient(f[2]) ? ocsf::attr::src_ip : ocsf::attr::src_hostname,
+              value::string(f[2]));
+    text::put(ev, ocsf::attr::http_method, value::string(f[5]));
+    text::put(ev, ocsf::attr::http_url, value::string(f[6]));
     const text::url_parts u = text::parse_url(f[6]);
-    if (!u.scheme.empty()) ev.set(ocsf::attr::http_url_scheme, value::string(u.scheme));
-    if (!u.host.empty()) ev.set(ocsf::attr::http_url_hostname, value::string(u.host));
-    if (u.port) ev.set(ocsf::attr::http_url_port, value::integer(*u.port));
-    if (!u.path.empty()) ev.set(ocsf::attr::http_url_path, value::string(u.path));
-    if (code != 0) ev.set(ocsf::attr::http_response_code, value::integer(code));
-    if (f[7] != "-") ev.set(ocsf::attr::actor_user_name, value::string(f[7]));
-    if (text::is_ip_lenient(p.peer)) ev.set(ocsf::attr::dst_ip, value::string(p.peer));
-    if (f[9] != "-") ev.set(ocsf::attr::http_content_type, value::string(f[9]));
-    ev.set(ocsf::attr::metadata_product, value::string("Squid"));
+    if (!u.scheme.empty()) text::put(ev, ocsf::attr::http_url_scheme, value::string(u.scheme));
+    if (!u.host.empty()) text::put(ev, ocsf::attr::http_url_hostname, value::string(u.host));
+    if (u.port) text::put(ev, ocsf::attr::http_url_port, value::integer(*u.port));
+    if (!u.path.empty()) text::put(ev, ocsf::attr::http_url_path, value::string(u.path));
+    if (code != 0) text::put(ev, ocsf::attr::http_response_code, value::integer(code));
+    if (f[7] != "-") text::put(ev, ocsf::attr::actor_user_name, value::string(f[7]));
+    if (text::is_ip_lenient(p.peer)) text::put(ev, ocsf::attr::dst_ip, value::string(p.peer));
+    if (f[9] != "-") text::put(ev, ocsf::attr::http_content_type, value::string(f[9]));
+    text::put(ev, ocsf::attr::metadata_product, value::string("Squid"));
 
     // Outcome: the proxy refused (TCP_DENIED...), or the status code says so.
     if (p.action.find("DENIED") != std::string_view::npos) {

@@ -369,15 +369,16 @@ class syslog_decoder final : public line_decoder {
     }
     if (!l.hostname.empty()) {
       ev.add_raw(hostname_, value::string(l.hostname));
-      ev.set(ocsf::attr::device_hostname, value::string(l.hostname));
+      text::put(ev, ocsf::attr::device_hostname, value::string(l.hostname));
     }
     if (!l.appname.empty()) {
       ev.add_raw(appname_, value::string(l.appname));
-      ev.set(ocsf::attr::process_name, value::string(l.appname));
+      text::put(ev, ocsf::attr::process_name, value::string(l.appname));
     }
     if (!l.procid.empty()) {
       ev.add_raw(procid_, value::string(l.procid));
-      if (auto pid = text::to_int(l.procid)) ev.set(ocsf::attr::process_pid, value::integer(*pid));
+      if (auto pid = text::to_int(l.procid))
+        text::put(ev, ocsf::attr::process_pid, value::integer(*pid));
     }
     if (!l.msgid.empty()) ev.add_raw(msgid_, value::string(l.msgid));
     for (const sd_param& p : sd_) {
@@ -387,7 +388,7 @@ class syslog_decoder final : public line_decoder {
     }
     const std::string_view msg = text::trim(l.message);
     ev.add_raw(message_, value::string(msg));
-    ev.set(ocsf::attr::message, value::string(msg));
+    text::put(ev, ocsf::attr::message, value::string(msg));
     if (linux_auth::interpret(l.appname, msg, ev, ctx) && !l.hostname.empty()) {
       ev.set(ocsf::attr::dst_hostname, value::string(l.hostname));
     }

@@ -39,8 +39,8 @@ int year_inference::year_for(unsigned month, unsigned day, std::int64_t second_o
     }
   } else if (month + 6 <= last_month_) {
     ++year_;
-  } else if (last_month_ + 6 <= month) {
-    --year_;
+  } else if (last_month_ == 1 && month == 12) {
+    --year_;  // a late December line among January ones
   }
   last_month_ = month;
   return year_;

@@ -136,15 +136,24 @@ void append_event_json(std::string& out, const event& e, std::string_view decode
   entries.push_back({"metadata.log_offset", &log_offset, {}});
   emit_nested(out, entries);
 
-  // Source fields under their own names; a repeated name becomes an array.
+  // Source fields under their own names, in the order the source had them; a repeated name
+  // becomes an array at its first place. (Not sorted by field id: ids depend on what the process
+  // interned before, and the output must not.)
   std::vector<std::size_t> raw;
   raw.reserve(e.fields.size());
-  for (std::size_t k = 0; k < e.fields.size(); ++k)
-    if (e.fields[k].origin == field_origin::raw) raw.push_back(k);
+  for (std::size_t k = 0; k < e.fields.size(); ++k) {
+    const field& f = e.fields[k];
+    if (f.origin != field_origin::raw) continue;
+    bool seen = false;
+    for (std::size_t j = 0; j < k && !seen; ++j) {
+      seen = e.fields[j].origin == field_origin::raw && e.fields[j].id == f.id;
+    }
+    if (seen) continue;
+    for (std::size_t j = k; j < e.fields.size(); ++j) {
+      if (e.fields[j].origin == field_origin::raw && e.fields[j].id == f.id) raw.push_back(j);
+    }
+  }
   if (!raw.empty()) {
-    std::stable_sort(raw.begin(), raw.end(), [&](std::size_t a, std::size_t b) {
-      return e.fields[a].id < e.fields[b].id;
-    });
     out += ",\"unmapped\":{";
     for (std::size_t k = 0; k < raw.size();) {
       std::size_t j = k;

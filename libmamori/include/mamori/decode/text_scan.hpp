@@ -11,6 +11,13 @@
 
 namespace mamori::text {
 
+// Appends a normalized attribute that the event does not have yet. event::set() looks for an
+// existing value first; a decoder filling a fresh event attribute by attribute skips that scan
+// (the text decoders' hot path). Never use it for an attribute that may already be set.
+inline void put(event& ev, ocsf::attr a, value v) {
+  ev.fields.push_back({ocsf::id(a), field_origin::normalized, v});
+}
+
 // Removes `prefix` from the front of s when present.
 inline bool consume(std::string_view& s, std::string_view prefix) {
   if (!s.starts_with(prefix)) return false;

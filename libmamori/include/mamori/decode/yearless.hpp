@@ -5,8 +5,8 @@
 //    when that would put it more than a day after the input's modification time (a file that
 //    starts in December and was last written in January).
 //  - After that the year follows the lines: a month that goes back by six or more (December
-//    → January) starts the next year; one that jumps forward by six or more (a late December
-//    line after January ones) goes back a year.
+//    → January, or a gap) starts the next year; a December line right after January ones is a
+//    late line of the year before. Other forward jumps keep the year (a sparse log).
 // The modification time is used only when it agrees with default_year (i.e. the year was not
 // forced); standard input uses the current time.
 
