@@ -437,6 +437,25 @@ TEST(YearInference, UsesTheModificationTimeForAFileThatCrossesNewYear) {
   fs::remove_all(dir);
 }
 
+// --- JSON framing under the JSON text decoders ------------------------------------------------
+
+TEST(JsonTextDecoders, StrayDelimitersAreRejectedNotLoopedOn) {
+  // A top-level ']' or '}' used to be a zero-length record: the reader never advanced.
+  diagnostics diag;
+  parse_options options;
+  options.format = "journald";
+  parse_job job(decoder_registry::builtin(), options, diag);
+  std::size_t events = 0;
+  callback_sink sink([&](const event&, std::string_view) { ++events; });
+  parse_stats stats;
+  job.run_one(
+      "stray.json",
+      memory_input("]\n}\n{\"__REALTIME_TIMESTAMP\":\"1718378161000000\",\"MESSAGE\":\"x\"}\n,"),
+      sink, stats);
+  EXPECT_EQ(events, 1u);
+  EXPECT_EQ(stats.rejected, 3u);
+}
+
 // --- scanning helpers --------------------------------------------------------------------------
 
 TEST(TextScan, RecognisesAddressesAndUrls) {
