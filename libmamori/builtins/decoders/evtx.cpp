@@ -200,13 +200,13 @@ class record_flattener final : public ex::visitor {
   mamori::value content_value() {
     if (has_int_ && text_.empty()) return mamori::value::integer(int_);
     flush_int(text_, has_int_, int_);
-    return mamori::value::string(ctx_->store(text_));
+    return mamori::value::string(ctx_->store(windows::trim_trailing_space(text_)));
   }
 
   mamori::value attr_value() {
     if (attr_has_int_ && attr_text_.empty()) return mamori::value::integer(attr_int_);
     flush_int(attr_text_, attr_has_int_, attr_int_);
-    return mamori::value::string(ctx_->store(attr_text_));
+    return mamori::value::string(ctx_->store(windows::trim_trailing_space(attr_text_)));
   }
 
   void system_attribute(std::string_view element, std::string_view attr) {

@@ -89,9 +89,43 @@ class winjson_decoder final : public json_decoder {
  private:
   void add(std::string_view name, value v, event& ev) { ev.add_raw(fields_.get(name), v); }
 
+  // Strings lose trailing whitespace like every Windows value (windows::trim_trailing_space).
   void add_json(std::string_view name, element e, event& ev, decode_context& ctx) {
     if (e.is_null()) return;
+    if (e.is_string()) {
+      const std::string_view s = windows::trim_trailing_space(e.get_string().value());
+      ev.add_raw(fields_.get(name), value::string(ctx.store(s)));
+      return;
+    }
     ev.add_raw(fields_.get(name), json::to_value(e, ctx));
+  }
+
+  // Every leaf under its dotted path below `prefix` (arrays repeat the name), as
+  // json_decoder::flatten does, with Windows string trimming.
+  void flatten_windows(element e, event& ev, decode_context& ctx, std::string_view prefix = {}) {
+    path_.assign(prefix);
+    flatten_into(e, ev, ctx);
+  }
+  void flatten_into(element e, event& ev, decode_context& ctx) {
+    switch (e.type()) {
+      case element_type::OBJECT: {
+        const std::size_t base = path_.size();
+        for (auto [key, child] : e.get_object()) {
+          if (base > 0) path_ += '.';
+          path_.append(key.data(), key.size());
+          flatten_into(child, ev, ctx);
+          path_.resize(base);
+        }
+        return;
+      }
+      case element_type::ARRAY:
+        for (auto child : e.get_array()) flatten_into(child, ev, ctx);
+        return;
+      case element_type::NULL_VALUE:
+        return;
+      default:
+        if (!path_.empty()) add_json(path_, e, ev, ctx);
+    }
   }
 
   // EventID as an integer whatever the exporter wrote ("4624", 4624, {"#text":4624}).
@@ -222,7 +256,7 @@ class winjson_decoder final : public json_decoder {
 
   void map_nxlog(element rec, event& ev, decode_context& ctx) {
     // NXLog writes EventData at the top level next to its own keys: keep all of them.
-    flatten(rec, ev, ctx);
+    flatten_windows(rec, ev, ctx);
     // Raw aliases under the names of the native reader.
     if (auto v = json::at(rec, "Hostname")) add_json("Computer", *v, ev, ctx);
     if (auto v = json::at(rec, "SourceName")) add_json("Provider_Name", *v, ev, ctx);
@@ -255,14 +289,14 @@ class winjson_decoder final : public json_decoder {
     // Everything except the event data keeps its dotted ECS name (winlog.channel, host.name).
     for (auto [key, child] : rec.get_object()) {
       if (key != "winlog") {
-        flatten(child, ev, ctx, key);
+        flatten_windows(child, ev, ctx, key);
         continue;
       }
       for (auto [wkey, wval] : child.get_object()) {
         if (wkey == "event_data" || wkey == "user_data") continue;
         name_ = "winlog.";
         name_.append(wkey.data(), wkey.size());
-        flatten(wval, ev, ctx, name_);
+        flatten_windows(wval, ev, ctx, name_);
       }
     }
     if (auto v = json::at(w, "event_id")) add_event_id(*v, ev, ctx);
@@ -303,6 +337,7 @@ class winjson_decoder final : public json_decoder {
 
   windows::normalizer normalizer_;
   std::string name_;
+  std::string path_;
 };
 
 decoder_spec winjson_spec() {

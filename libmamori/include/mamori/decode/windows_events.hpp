@@ -18,8 +18,9 @@ namespace mamori::windows {
 // The raw field names the normalizer reads, in one list so ids are interned once.
 #define MAMORI_WINDOWS_FIELDS(X)                                                                   \
   X(EventID)                                                                                       \
-  X(Channel) X(Computer) X(Provider_Name) X(EventRecordID) X(TimeCreated) X(UtcTime) X(Level)      \
-      X(Keywords) X(Message) X(TargetUserName) X(TargetDomainName) X(TargetUserSid) X(TargetSid)   \
+  X(Channel)                                                                                       \
+  X(Computer) X(Provider_Name) X(EventRecordID) X(TimeCreated) X(UtcTime) X(Level) X(Keywords)     \
+      X(Message) X(TargetUserName) X(TargetDomainName) X(TargetUserSid) X(TargetSid)               \
           X(SubjectUserName) X(SubjectDomainName) X(SubjectUserSid) X(IpAddress) X(IpPort)         \
               X(WorkstationName) X(Workstation) X(LogonType) X(Status) X(SubStatus)                \
                   X(FailureReason) X(AuthenticationPackageName) X(PackageName) X(TargetLogonId)    \
@@ -55,6 +56,16 @@ class normalizer {
 std::pair<std::string_view, std::string_view> split_account(std::string_view s);
 // The file name of a Windows or POSIX path: "C:\Windows\cmd.exe" → "cmd.exe".
 std::string_view base_name(std::string_view path);
+// Values of Windows events lose trailing whitespace (space, tab, CR, LF), as evtx_dump, Hayabusa
+// and Chainsaw present them and as Sigma's regression tests expect ("chcp  " must match
+// CommandLine|endswith 'chcp'). Every Windows decoder applies it, so a rule sees one value.
+inline std::string_view trim_trailing_space(std::string_view s) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
 // Integers as Windows writes them: "4624", "0x1a2c" (hex), also with surrounding spaces.
 std::optional<std::int64_t> parse_windows_integer(std::string_view s);
 
