@@ -42,7 +42,11 @@ class record_flattener final : public ex::visitor {
     has_int_ = false;
     in_attr_ = false;
     saw_record_id_ = false;
+    saw_root_ = false;
   }
+
+  // Whether the document had a root element (an empty BinXml stream is not an event).
+  bool saw_root() const { return saw_root_; }
 
   // After the document: the EventRecordID from the record header when the XML has none.
   void finish(std::uint64_t record_id) {
@@ -52,6 +56,7 @@ class record_flattener final : public ex::visitor {
   }
 
   void start_element(const ex::name_entry& name) override {
+    saw_root_ = true;
     section sec = section::event;
     if (!stack_.empty()) {
       frame& parent = stack_.back();
@@ -293,6 +298,7 @@ class record_flattener final : public ex::visitor {
   std::string data_name_;
   std::string scratch_;
   bool saw_record_id_ = false;
+  bool saw_root_ = false;
 };
 
 ex::bytes_view as_bytes(std::string_view s) {
@@ -366,13 +372,14 @@ class evtx_decoder final : public decoder {
       }
       ++ctx.counters().records;
       if (item->what == ex::record_item::kind::broken) {
-        ctx.reject(0, offset, fmt::format("EVTX record: {}", item->reason));
+        ctx.reject(0, offset, fmt::format("EVTX record {}: {}", item->id, item->reason));
         continue;
       }
       event& ev = ctx.begin_event(0, offset);
       flattener_.begin(ev, ctx);
       auto error = interpreter_.interpret(item->offset + ex::record_header_size,
                                           item->size - ex::record_header_size - 4, flattener_);
+      if (!error && !flattener_.saw_root()) error = "no event XML in the record";
       if (error) {
         ctx.abandon_event();
         ctx.reject(0, offset, fmt::format("EVTX record {}: {}", item->id, *error));

@@ -98,6 +98,11 @@ class mapper {
   void str(ocsf::attr a, std::string_view t) {
     if (!t.empty() && t != "-") ev_.set(a, value::string(t));
   }
+  // A SID, unless it is the NULL SID Windows writes when there is no account.
+  void sid(ocsf::attr a, S s) {
+    std::string_view t = f_.text(s);
+    if (!t.empty() && t != "S-1-0-0") ev_.set(a, value::string(t));
+  }
   void num(ocsf::attr a, S s) {
     if (auto n = f_.integer(s)) ev_.set(a, value::integer(*n));
   }
@@ -189,9 +194,9 @@ void authentication(event& ev, fields_view& f, mapper& m, std::int64_t id) {
   m.str(ocsf::attr::actor_user_name, S::TargetUserName);
   m.str(ocsf::attr::actor_user_domain, S::TargetDomainName);
   if (f.has(S::TargetUserSid)) {
-    m.str(ocsf::attr::actor_user_uid, S::TargetUserSid);
+    m.sid(ocsf::attr::actor_user_uid, S::TargetUserSid);
   } else {
-    m.str(ocsf::attr::actor_user_uid, S::TargetSid);
+    m.sid(ocsf::attr::actor_user_uid, S::TargetSid);
   }
   m.ip(ocsf::attr::src_ip, S::IpAddress);
   m.port(ocsf::attr::src_port, S::IpPort);
@@ -208,7 +213,10 @@ void authentication(event& ev, fields_view& f, mapper& m, std::int64_t id) {
   } else if (id == 4776) {
     m.str(ocsf::attr::auth_protocol, std::string_view("NTLM"));
   } else {
-    m.str(ocsf::attr::auth_protocol, S::AuthenticationPackageName);
+    // MSV1_0 is the NTLM package (4625 names it by its full name).
+    std::string_view package = f.text(S::AuthenticationPackageName);
+    m.str(ocsf::attr::auth_protocol,
+          package == "MICROSOFT_AUTHENTICATION_PACKAGE_V1_0" ? std::string_view("NTLM") : package);
   }
   if (id == 4648) m.str(ocsf::attr::dst_hostname, S::TargetServerName);
   // Status codes: the NTSTATUS (or Kerberos result code) and its sub-status.
@@ -225,7 +233,7 @@ void authentication(event& ev, fields_view& f, mapper& m, std::int64_t id) {
 void actor_from_subject(mapper& m) {
   m.str(ocsf::attr::actor_user_name, S::SubjectUserName);
   m.str(ocsf::attr::actor_user_domain, S::SubjectDomainName);
-  m.str(ocsf::attr::actor_user_uid, S::SubjectUserSid);
+  m.sid(ocsf::attr::actor_user_uid, S::SubjectUserSid);
 }
 
 bool security_event(event& ev, fields_view& f, mapper& m, std::int64_t id) {
@@ -285,7 +293,7 @@ bool security_event(event& ev, fields_view& f, mapper& m, std::int64_t id) {
       if (ev.status == ocsf::status_id::unknown) ev.status = ocsf::status_id::success;
       m.str(ocsf::attr::user_name, S::TargetUserName);
       m.str(ocsf::attr::user_domain, S::TargetDomainName);
-      m.str(ocsf::attr::user_uid, S::TargetSid);
+      m.sid(ocsf::attr::user_uid, S::TargetSid);
       actor_from_subject(m);
       return true;
     }
@@ -361,9 +369,9 @@ bool security_event(event& ev, fields_view& f, mapper& m, std::int64_t id) {
       }
       if (ev.status == ocsf::status_id::unknown) ev.status = ocsf::status_id::success;
       m.str(ocsf::attr::group_name, S::TargetUserName);
-      m.str(ocsf::attr::group_uid, S::TargetSid);
+      m.sid(ocsf::attr::group_uid, S::TargetSid);
       m.str(ocsf::attr::user_name, S::MemberName);
-      m.str(ocsf::attr::user_uid, S::MemberSid);
+      m.sid(ocsf::attr::user_uid, S::MemberSid);
       actor_from_subject(m);
       return true;
     }

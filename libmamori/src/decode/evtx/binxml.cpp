@@ -451,6 +451,8 @@ struct chunk_interpreter::program {
 };
 
 struct chunk_interpreter::impl {
+  // Names and templates live in the event records, after the 512-byte chunk header.
+  static constexpr std::uint32_t names_start = 512;
   bytes_view chunk;
   limits lim;
   std::deque<name_entry> names;  // deque: visitors may keep references while names grow
@@ -491,10 +493,10 @@ struct chunk_interpreter::impl {
     const bool inline_name = name_off == after;
     if (inline_name) {
       if (!name_fits(name_off, end)) {
-        return fail(fmt::format("name at offset {} runs past its stream", name_off));
+        return fail(fmt::format("name at chunk offset {} runs past its stream", name_off));
       }
-    } else if (name_off >= after || !name_fits(name_off, chunk.size())) {
-      return fail(fmt::format("bad name offset {} at offset {}", name_off, after));
+    } else if (name_off < names_start || name_off >= after || !name_fits(name_off, chunk.size())) {
+      return fail(fmt::format("bad name offset {} at chunk offset {}", name_off, after));
     }
     const std::uint32_t size = 10 + 2u * rd16(chunk.data() + name_off + 6);
     if (inline_name) after += size;
@@ -510,14 +512,19 @@ struct chunk_interpreter::impl {
     return true;
   }
 
-  // Whether an element start whose name offset field is at `field` (fixed part ending at
-  // `after`) names a plausible name: defined inline right here, or earlier in the chunk.
-  bool plausible_element(std::uint32_t field, std::uint32_t after, std::uint32_t start,
-                         std::uint32_t end) const {
-    if (after > end) return false;
+  // How plausible it is that an element start whose name offset field is at `field` (fixed
+  // part ending at `after`) names a name: 2 when the name is defined right here or was seen
+  // before in this chunk, 1 when a well-formed name structure lies earlier in the chunk's
+  // records, 0 otherwise.
+  int plausible_element(std::uint32_t field, std::uint32_t after, std::uint32_t start,
+                        std::uint32_t end) const {
+    if (after > end) return 0;
     const std::uint32_t name_off = rd32(chunk.data() + field);
-    if (name_off == after) return name_fits(name_off, end);
-    return name_off < start && name_fits(name_off, chunk.size());
+    if (name_off == after) return name_fits(name_off, end) ? 2 : 0;
+    if (name_off < names_start || name_off >= start || !name_fits(name_off, chunk.size())) {
+      return 0;
+    }
+    return name_index.contains(name_off) ? 2 : 1;
   }
 
   void add_text(program& p, std::string_view s) {
@@ -544,10 +551,10 @@ struct chunk_interpreter::impl {
                     int nesting, std::uint32_t& index) {
     if (auto it = template_index.find(def_off); it != template_index.end()) {
       if (it->second == compiling) {
-        return fail(fmt::format("template at offset {} instantiates itself", def_off));
+        return fail(fmt::format("template at chunk offset {} instantiates itself", def_off));
       }
       if (it->second == broken) {
-        return fail(fmt::format("template at offset {} is malformed", def_off));
+        return fail(fmt::format("template at chunk offset {} is malformed", def_off));
       }
       index = it->second;
       return true;
@@ -559,7 +566,7 @@ struct chunk_interpreter::impl {
     t.clear();
     if (!compile(data_begin, data_end, t, nesting + 1)) {
       template_index[def_off] = broken;
-      error = fmt::format("template at offset {}: {}", def_off, error);
+      error = fmt::format("template at chunk offset {}: {}", def_off, error);
       return false;
     }
     template_index[def_off] = slot;
@@ -580,7 +587,8 @@ struct chunk_interpreter::impl {
       const std::uint64_t data_end =
           static_cast<std::uint64_t>(after) + 24 + rd32(chunk.data() + after + 20);
       if (data_end > end) {
-        return fail(fmt::format("template definition at offset {} runs past its record", after));
+        return fail(
+            fmt::format("template definition at chunk offset {} runs past its record", after));
       }
       if (!get_template(def_off, after + 24, static_cast<std::uint32_t>(data_end), nesting, tpl)) {
         return false;
@@ -588,12 +596,14 @@ struct chunk_interpreter::impl {
       after = static_cast<std::uint32_t>(data_end);
     } else {
       if (def_off >= p0 || static_cast<std::uint64_t>(def_off) + 24 > chunk.size()) {
-        return fail(fmt::format("bad template definition offset {} at offset {}", def_off, p0));
+        return fail(
+            fmt::format("bad template definition offset {} at chunk offset {}", def_off, p0));
       }
       const std::uint64_t data_end =
           static_cast<std::uint64_t>(def_off) + 24 + rd32(chunk.data() + def_off + 20);
       if (data_end > chunk.size()) {
-        return fail(fmt::format("template definition at offset {} runs past the chunk", def_off));
+        return fail(
+            fmt::format("template definition at chunk offset {} runs past the chunk", def_off));
       }
       if (!get_template(def_off, def_off + 24, static_cast<std::uint32_t>(data_end), nesting,
                         tpl)) {
@@ -605,7 +615,7 @@ struct chunk_interpreter::impl {
     const std::uint32_t count = rd32(chunk.data() + after);
     after += 4;
     if (count > lim.max_substitutions || static_cast<std::uint64_t>(after) + 4ull * count > end) {
-      return fail(fmt::format("bad substitution count {} at offset {}", count, after - 4));
+      return fail(fmt::format("bad substitution count {} at chunk offset {}", count, after - 4));
     }
     std::uint64_t value_pos = static_cast<std::uint64_t>(after) + 4ull * count;
     const auto first = static_cast<std::uint32_t>(p.values.size());
@@ -653,34 +663,36 @@ struct chunk_interpreter::impl {
       }
       if (st == state::start_tag && !(base == 0x06 && tag_has_attributes) && tok != 0x02 &&
           tok != 0x03) {
-        return fail(fmt::format("unexpected token 0x{:02x} in a start tag at offset {}", tok, pos));
+        return fail(
+            fmt::format("unexpected token 0x{:02x} in a start tag at chunk offset {}", tok, pos));
       }
       switch (base) {
         case 0x00: {  // end of stream
           if (tok != 0x00) break;
           ++pos;
           if (open != 0)
-            return fail(fmt::format("end of stream inside an element at offset {}", pos - 1));
+            return fail(fmt::format("end of stream inside an element at chunk offset {}", pos - 1));
           return true;
         }
         case 0x01: {  // open start element
           const std::uint32_t p0 = pos;
           // The dependency identifier (2 bytes) is absent in some embedded BinXml values: take
           // the layout whose name offset is plausible, preferring the documented one.
-          std::uint32_t field = p0 + 7, after = p0 + 11;
-          if (!plausible_element(field, after, p0, end)) {
-            field = p0 + 5;
-            after = p0 + 9;
-            if (!plausible_element(field, after, p0, end)) {
-              return fail(fmt::format("element at offset {} has no valid name", p0));
-            }
+          const int with_dependency = plausible_element(p0 + 7, p0 + 11, p0, end);
+          const int without = plausible_element(p0 + 5, p0 + 9, p0, end);
+          if (with_dependency == 0 && without == 0) {
+            return fail(fmt::format("element at chunk offset {} has no valid name", p0));
           }
+          const bool has_dependency = with_dependency >= without;
+          const std::uint32_t field = has_dependency ? p0 + 7 : p0 + 5;
+          std::uint32_t after = has_dependency ? p0 + 11 : p0 + 9;
           std::uint32_t name = 0;
           if (!name_ref(rd32(d + field), after, end, name)) return false;
           pos = after;
           tag_has_attributes = (tok & 0x40) != 0;
           if (tag_has_attributes) {
-            if (!need(4)) return fail(fmt::format("truncated attribute list at offset {}", pos));
+            if (!need(4))
+              return fail(fmt::format("truncated attribute list at chunk offset {}", pos));
             pos += 4;  // attribute list size
           }
           if (++open > lim.max_element_depth) {
@@ -701,7 +713,7 @@ struct chunk_interpreter::impl {
         case 0x03:  // close empty element tag
           if (tok != 0x03) break;
           if (st != state::start_tag)
-            return fail(fmt::format("stray empty-element close at offset {}", pos));
+            return fail(fmt::format("stray empty-element close at chunk offset {}", pos));
           ++pos;
           --open;
           p.nodes.push_back({op::close});
@@ -709,26 +721,29 @@ struct chunk_interpreter::impl {
           continue;
         case 0x04:  // end element tag
           if (tok != 0x04) break;
-          if (open <= 0) return fail(fmt::format("end tag without element at offset {}", pos));
+          if (open <= 0)
+            return fail(fmt::format("end tag without element at chunk offset {}", pos));
           ++pos;
           --open;
           p.nodes.push_back({op::close});
           continue;
         case 0x05: {  // value text: type (string), length-prefixed UTF-16
-          if (!need(4)) return fail(fmt::format("truncated value at offset {}", pos));
+          if (!need(4)) return fail(fmt::format("truncated value at chunk offset {}", pos));
           if (d[pos + 1] != vtype::string) {
-            return fail(fmt::format("value text of type 0x{:02x} at offset {}", d[pos + 1], pos));
+            return fail(
+                fmt::format("value text of type 0x{:02x} at chunk offset {}", d[pos + 1], pos));
           }
           const std::uint32_t n = rd16(d + pos + 2);
-          if (!need(4 + 2ull * n)) return fail(fmt::format("truncated value at offset {}", pos));
+          if (!need(4 + 2ull * n))
+            return fail(fmt::format("truncated value at chunk offset {}", pos));
           add_utf16_text(p, chunk.subspan(pos + 4, 2 * n));
           pos += 4 + 2 * n;
           continue;
         }
         case 0x06: {  // attribute
           if (st != state::start_tag)
-            return fail(fmt::format("attribute outside a start tag at offset {}", pos));
-          if (!need(5)) return fail(fmt::format("truncated attribute at offset {}", pos));
+            return fail(fmt::format("attribute outside a start tag at chunk offset {}", pos));
+          if (!need(5)) return fail(fmt::format("truncated attribute at chunk offset {}", pos));
           std::uint32_t after = pos + 5;
           std::uint32_t name = 0;
           if (!name_ref(rd32(d + pos + 1), after, end, name)) return false;
@@ -741,15 +756,17 @@ struct chunk_interpreter::impl {
           continue;
         }
         case 0x07: {  // CDATA section
-          if (!need(3)) return fail(fmt::format("truncated CDATA at offset {}", pos));
+          if (!need(3)) return fail(fmt::format("truncated CDATA at chunk offset {}", pos));
           const std::uint32_t n = rd16(d + pos + 1);
-          if (!need(3 + 2ull * n)) return fail(fmt::format("truncated CDATA at offset {}", pos));
+          if (!need(3 + 2ull * n))
+            return fail(fmt::format("truncated CDATA at chunk offset {}", pos));
           add_utf16_text(p, chunk.subspan(pos + 3, 2 * n));
           pos += 3 + 2 * n;
           continue;
         }
         case 0x08: {  // character reference
-          if (!need(3)) return fail(fmt::format("truncated character reference at offset {}", pos));
+          if (!need(3))
+            return fail(fmt::format("truncated character reference at chunk offset {}", pos));
           std::uint32_t cp = rd16(d + pos + 1);
           if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
           std::string s;
@@ -759,7 +776,8 @@ struct chunk_interpreter::impl {
           continue;
         }
         case 0x09: {  // entity reference
-          if (!need(5)) return fail(fmt::format("truncated entity reference at offset {}", pos));
+          if (!need(5))
+            return fail(fmt::format("truncated entity reference at chunk offset {}", pos));
           std::uint32_t after = pos + 5;
           std::uint32_t name = 0;
           if (!name_ref(rd32(d + pos + 1), after, end, name)) return false;
@@ -782,7 +800,7 @@ struct chunk_interpreter::impl {
         }
         case 0x0a: {  // processing instruction target (ignored)
           if (tok != 0x0a) break;
-          if (!need(5)) return fail(fmt::format("truncated PI target at offset {}", pos));
+          if (!need(5)) return fail(fmt::format("truncated PI target at chunk offset {}", pos));
           std::uint32_t after = pos + 5;
           std::uint32_t name = 0;
           if (!name_ref(rd32(d + pos + 1), after, end, name)) return false;
@@ -791,9 +809,10 @@ struct chunk_interpreter::impl {
         }
         case 0x0b: {  // processing instruction data (ignored)
           if (tok != 0x0b) break;
-          if (!need(3)) return fail(fmt::format("truncated PI data at offset {}", pos));
+          if (!need(3)) return fail(fmt::format("truncated PI data at chunk offset {}", pos));
           const std::uint32_t n = rd16(d + pos + 1);
-          if (!need(3 + 2ull * n)) return fail(fmt::format("truncated PI data at offset {}", pos));
+          if (!need(3 + 2ull * n))
+            return fail(fmt::format("truncated PI data at chunk offset {}", pos));
           pos += 3 + 2 * n;
           continue;
         }
@@ -804,7 +823,7 @@ struct chunk_interpreter::impl {
         case 0x0d:    // normal substitution
         case 0x0e: {  // optional substitution
           if (tok != base) break;
-          if (!need(4)) return fail(fmt::format("truncated substitution at offset {}", pos));
+          if (!need(4)) return fail(fmt::format("truncated substitution at chunk offset {}", pos));
           node n;
           n.kind = op::subst;
           n.index = rd16(d + pos + 1);
@@ -815,20 +834,22 @@ struct chunk_interpreter::impl {
         }
         case 0x0f:  // fragment header: version 1.1, flags
           if (tok != 0x0f) break;
-          if (!need(4)) return fail(fmt::format("truncated fragment header at offset {}", pos));
+          if (!need(4))
+            return fail(fmt::format("truncated fragment header at chunk offset {}", pos));
           pos += 4;
           continue;
         default:
           break;
       }
-      return fail(fmt::format("unsupported binary XML token 0x{:02x} at offset {}", tok, pos));
+      return fail(
+          fmt::format("unsupported binary XML token 0x{:02x} at chunk offset {}", tok, pos));
     }
     if (st == state::attribute) {
       p.nodes.push_back({op::attr_end});
       st = state::start_tag;
     }
     if (open != 0 || st != state::content) {
-      return fail(fmt::format("stream ends inside an element at offset {}", end));
+      return fail(fmt::format("stream ends inside an element at chunk offset {}", end));
     }
     return true;
   }
@@ -973,7 +994,7 @@ std::optional<std::string> chunk_interpreter::interpret(std::uint32_t offset, st
   impl& m = *impl_;
   m.error.clear();
   if (static_cast<std::uint64_t>(offset) + size > m.chunk.size()) {
-    return fmt::format("record body at offset {} runs past the chunk", offset);
+    return fmt::format("record body at chunk offset {} runs past the chunk", offset);
   }
   program& body = m.scratch_at(0);
   body.clear();
