@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
 #include <fmt/format.h>
 
 namespace mamori::timeparse {
@@ -9,6 +10,13 @@ namespace mamori::timeparse {
 namespace {
 
 constexpr std::int64_t ns_per_second = 1'000'000'000;
+
+// Seconds that fit in int64 nanoseconds (years 1678 to 2262); beyond, a time is not
+// representable and parsing fails instead of overflowing.
+bool representable(std::int64_t secs) {
+  constexpr std::int64_t limit = INT64_MAX / ns_per_second - 1;
+  return secs >= -limit && secs <= limit;
+}
 
 bool digits(std::string_view s, std::size_t pos, std::size_t n, unsigned& out) {
   if (pos + n > s.size()) return false;
@@ -97,6 +105,7 @@ std::optional<std::int64_t> iso8601(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   const std::int64_t days = days_from_civil(y, mo, d);
   const std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_seconds;
+  if (!representable(secs)) return std::nullopt;
   return secs * ns_per_second + ns;
 }
 
@@ -108,6 +117,7 @@ std::optional<std::int64_t> epoch_seconds(std::string_view s) {
   std::size_t pos = static_cast<std::size_t>(p - s.data());
   std::int64_t ns = fraction(s, pos);
   if (pos != s.size()) return std::nullopt;
+  if (!representable(secs)) return std::nullopt;
   return secs * ns_per_second + ns;
 }
 
