@@ -12,7 +12,9 @@
   X(w3c)                           \
   X(zeek)                          \
   X(zeek_json)                     \
-  X(proxifier)
+  X(proxifier)                     \
+  X(evtx)                          \
+  X(winjson)
 
 namespace mamori {
 

@@ -77,5 +77,18 @@ TEST(JsonRecords, OversizedRecordIsSkippedNotBuffered) {
   EXPECT_EQ(l.problems.size(), 1u);
 }
 
+TEST(JsonRecords, StrayClosingBracesDoNotStallConcatenatedValues) {
+  // Found by fuzzing the winjson decoder: a '}' where a value starts used to yield an empty
+  // record without consuming it, forever.
+  auto r = split("{\n\"a\": 1\n}\n}, {\"b\": 2}\n]");
+  EXPECT_EQ(r.layout, json_layout::concatenated);
+  ASSERT_EQ(r.records.size(), 5u);
+  EXPECT_EQ(r.records[0], "{\n\"a\": 1\n}");
+  EXPECT_EQ(r.records[1], "}");
+  EXPECT_EQ(r.records[2], ",");
+  EXPECT_EQ(r.records[3], "{\"b\": 2}");
+  EXPECT_EQ(r.records[4], "]");
+}
+
 }  // namespace
 }  // namespace mamori

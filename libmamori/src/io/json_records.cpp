@@ -49,7 +49,9 @@ struct value_scanner {
       if (scalar) {
         if (c == ',' || c == ']' || c == '}' || is_ws(c)) {
           complete = true;
-          return k;
+          // A stray delimiter where a value should start is a one-byte (invalid) value:
+          // consuming nothing would return the same empty record forever.
+          return k == 0 ? 1 : k;
         }
         ++k;
         continue;
