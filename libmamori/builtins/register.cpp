@@ -5,7 +5,16 @@
 #include "mamori/decode/decoder.hpp"
 
 #define MAMORI_BUILTIN_DECODERS(X) \
-  X(cloudtrail)
+  X(cloudtrail)                    \
+  X(okta)                          \
+  X(box)                           \
+  X(gws)                           \
+  X(m365)                          \
+  X(m365_csv)                      \
+  X(entra)                         \
+  X(m365defender)                  \
+  X(panther_test)                  \
+  X(csv)
 
 namespace mamori {
 

@@ -59,6 +59,8 @@ class cloudtrail_decoder final : public json_decoder {
       return map(doc.value(), ev, ctx);
     }
     auto event_time = json::str(rec, "eventTime");
+    // Logstash/Elastic exports (e.g. the OTRF AWS datasets) carry the time as @timestamp.
+    if (!event_time) event_time = json::str(rec, "@timestamp");
     auto event_name = json::str(rec, "eventName");
     auto event_source = json::str(rec, "eventSource");
     if (!event_time || !event_name || !event_source) {

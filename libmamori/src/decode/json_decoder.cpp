@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <mutex>
+#include <string>
 
 namespace mamori {
 
@@ -15,16 +16,14 @@ field_id field_cache::get(std::string_view name) {
 }
 
 const json_probe& probe_json(const sniff_sample& sample) {
-  // Sniffers of every JSON decoder ask for the same sample: parse it once per thread.
-  thread_local const char* cached_head = nullptr;
-  thread_local std::size_t cached_size = 0;
+  // Sniffers of every JSON decoder ask for the same sample: parse it once per thread. The
+  // cache is keyed on the bytes, not the pointer: the next input's buffer may be allocated at
+  // the same address with the same head size, and a pointer key then returns a stale probe.
+  thread_local std::string cached_head;
   thread_local std::unique_ptr<json_probe> probe;
-  if (probe && cached_head == sample.head.data() && cached_size == sample.head.size()) {
-    return *probe;
-  }
+  if (probe && cached_head == sample.head) return *probe;
   probe = std::make_unique<json_probe>();
-  cached_head = sample.head.data();
-  cached_size = sample.head.size();
+  cached_head.assign(sample.head);
   input_reader in(memory_input(std::string(sample.head)));
   json_record_reader records(in, sample.head.size() + 1);
   auto first = records.next();
