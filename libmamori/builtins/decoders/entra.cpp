@@ -129,11 +129,15 @@ class entra_decoder final : public source_decoder {
     if (auto props = object_or_json(rec, "properties", docs_);
         props && props->is_object() && text(rec, "time")) {
       body = *props;  // Azure Monitor diagnostic record
-      when = text(rec, "time");
-      when_name = "time";
-      signin = category
-                   ? is_signin_category(*category)
-                   : (json::has(body, "createdDateTime") && !text(body, "activityDisplayName"));
+      signin = category ? is_signin_category(*category)
+                        : (json::has(body, "createdDateTime") && !text(body, "activityDateTime"));
+      // The event's own time (sign-in or activity); "time" is when Azure Monitor wrote it.
+      when_name = signin ? "properties.createdDateTime" : "properties.activityDateTime";
+      when = text(body, signin ? "createdDateTime" : "activityDateTime");
+      if (!when) {
+        when = text(rec, "time");
+        when_name = "time";
+      }
       if (!signin && !text(body, "activityDisplayName") && !text(rec, "operationName")) {
         return "Azure Monitor record is neither a sign-in nor an audit entry";
       }

@@ -169,10 +169,16 @@ class m365_decoder final : public source_decoder {
       ev.status =
           iequals(*op, "UserLoginFailed") ? ocsf::status_id::failure : ocsf::status_id::success;
     }
+    if (c.cls == ocsf::event_class::file_hosting_activity &&
+        ev.status == ocsf::status_id::unknown) {
+      // SharePoint / OneDrive file records have no ResultStatus: they record completed actions.
+      ev.status = ocsf::status_id::success;
+    }
     if (logon_error) {
       put(ev, ocsf::attr::status_detail, logon_error, ctx);
-    } else if (auto detail = named_value(rec, "ExtendedProperties", "ResultStatusDetail")) {
-      put(ev, ocsf::attr::status_detail, detail, ctx);
+    } else if (ev.status != ocsf::status_id::success) {
+      put(ev, ocsf::attr::status_detail,
+          named_value(rec, "ExtendedProperties", "ResultStatusDetail"), ctx);
     }
 
     auto workload = first_text(rec, {"Workload", "OfficeWorkload"});

@@ -34,11 +34,13 @@ class m365defender_decoder final : public source_decoder {
     if (!rec.is_object()) return "expected a JSON object (one advanced hunting row)";
     docs_.reset();
     simdjson::dom::element row = rec;
+    bool streaming = false;
     std::optional<std::string_view> table = text(rec, "Type");
     if (auto cat = text(rec, "category"); cat && istarts_with(*cat, "AdvancedHunting-")) {
       auto props = object_or_json(rec, "properties", docs_);
       if (!props || !props->is_object()) return "streaming record without a properties object";
       row = *props;
+      streaming = true;
       table = cat->substr(std::string_view("AdvancedHunting-").size());
     }
     auto when = text(row, "Timestamp");
@@ -141,7 +143,7 @@ class m365defender_decoder final : public source_decoder {
     }
 
     flatten(rec, ev, ctx);
-    flatten_embedded(row, ev, ctx, docs_);
+    flatten_embedded(row, ev, ctx, docs_, streaming ? "properties." : "");
     return std::nullopt;
   }
 

@@ -233,13 +233,17 @@ class source_decoder : public json_decoder {
   // flattens the parsed value under the member's name, so "InitiatedBy.user.userPrincipalName"
   // is addressable although the export wrote InitiatedBy as text. The string stays as well.
   void flatten_embedded(simdjson::dom::element rec, event& ev, decode_context& ctx,
-                        embedded_json& docs) {
+                        embedded_json& docs, std::string_view prefix = {}) {
     if (!rec.is_object()) return;
+    std::string name;
     for (auto [key, v] : rec.get_object()) {
       if (!v.is_string()) continue;
       std::string_view s = v.get_string().value();
       if (s.size() < 2) continue;
-      if (auto doc = docs.parse(s)) flatten(*doc, ev, ctx, key);
+      if (auto doc = docs.parse(s)) {
+        name.assign(prefix).append(key);
+        flatten(*doc, ev, ctx, name);
+      }
     }
   }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "mamori/event/time.hpp"
@@ -142,9 +143,22 @@ void append_event_json(std::string& out, const event& e, std::string_view decode
   for (std::size_t k = 0; k < e.fields.size(); ++k)
     if (e.fields[k].origin == field_origin::raw) raw.push_back(k);
   if (!raw.empty()) {
-    std::stable_sort(raw.begin(), raw.end(), [&](std::size_t a, std::size_t b) {
-      return e.fields[a].id < e.fields[b].id;
-    });
+    // Group a repeated name at the position where it first appears in the event (the record's
+    // order). Ordering by field id instead would depend on the order names happened to be
+    // interned in this process, so the same record could render differently.
+    std::vector<std::pair<field_id, std::size_t>> by_id;  // (id, position of first use)
+    by_id.reserve(raw.size());
+    for (std::size_t k : raw) by_id.emplace_back(e.fields[k].id, k);
+    std::sort(by_id.begin(), by_id.end());
+    auto first_use = [&](field_id id) {
+      return std::lower_bound(by_id.begin(), by_id.end(), std::make_pair(id, std::size_t{0}))
+          ->second;
+    };
+    std::vector<std::pair<std::size_t, std::size_t>> order;  // (first use of its name, k)
+    order.reserve(raw.size());
+    for (std::size_t k : raw) order.emplace_back(first_use(e.fields[k].id), k);
+    std::sort(order.begin(), order.end());
+    for (std::size_t k = 0; k < raw.size(); ++k) raw[k] = order[k].second;
     out += ",\"unmapped\":{";
     for (std::size_t k = 0; k < raw.size();) {
       std::size_t j = k;
