@@ -59,6 +59,19 @@ TEST(JsonRecords, NdjsonWhoseRecordsHoldAWrapperKeyIsNotAWrapper) {
   EXPECT_EQ(w.records.size(), 2u);
 }
 
+TEST(JsonRecords, StrayDelimitersBetweenValuesDoNotStallTheReader) {
+  // Not JSON at all (a CSV line), read as concatenated values: every piece is returned (and
+  // will be rejected by the parser) and the reader reaches the end.
+  auto r = split("CreationDate,UserIds}\n{\"a\":1}\n]x");
+  EXPECT_EQ(r.layout, json_layout::concatenated);
+  ASSERT_GE(r.records.size(), 4u);
+  EXPECT_EQ(r.records[0], "CreationDate");
+  EXPECT_EQ(r.records[1], ",");
+  bool found = false;
+  for (const auto& rec : r.records) found = found || rec == "{\"a\":1}";
+  EXPECT_TRUE(found);
+}
+
 TEST(JsonRecords, ArrayAndPrettyPrinted) {
   auto a = split("[{\"a\":1}, {\"b\":2}, 3]");
   EXPECT_EQ(a.layout, json_layout::array);

@@ -40,6 +40,13 @@ struct value_scanner {
         k = 1;
       } else {
         scalar = true;
+        // A stray delimiter where a value should start (garbage between values): take it as
+        // a one-byte value, so the caller rejects it and moves on instead of looping on an
+        // empty record.
+        if (c == ',' || c == ']' || c == '}') {
+          complete = true;
+          return 1;
+        }
       }
     }
     while (k < n) {
