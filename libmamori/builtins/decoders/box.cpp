@@ -67,8 +67,9 @@ box_class classify(std::string_view type) {
       {"GROUP_REMOVE_USER", {event_class::group_management, group::remove_user, ok}},
       {"ADD_LOGIN_ACTIVITY_DEVICE", {event_class::api_activity, ocsf::activity::create, ok}},
   };
-  for (const auto& e : table)
+  for (const auto& e : table) {
     if (e.type == type) return e.c;
+  }
   // Other admin events: API Activity; failures carry it in the name (DEVICE_TRUST_CHECK_FAILED).
   const bool failed = type.find("FAILED") != std::string_view::npos ||
                       type.find("VIOLATION") != std::string_view::npos;
@@ -123,8 +124,9 @@ class box_decoder final : public source_decoder {
       // admin_logs, a full file object ({type, id, name, size, path_collection}) in user streams.
       auto name = first_text(rec, {"source.item_name", "source.name"});
       put(ev, ocsf::attr::file_name, name, ctx);
-      if (auto size = number(rec, "source.size"))
+      if (auto size = number(rec, "source.size")) {
         ev.set(ocsf::attr::file_size, value::integer(*size));
+      }
       put(ev, ocsf::attr::file_sha1, text(rec, "source.sha1"), ctx);
       if (name) {
         if (auto parent = text(rec, "source.parent.name")) {

@@ -21,8 +21,9 @@ namespace {
 using namespace saas;
 
 bool in(std::string_view name, std::initializer_list<std::string_view> names) {
-  for (auto n : names)
+  for (auto n : names) {
     if (iequals(name, n)) return true;
+  }
   return false;
 }
 
@@ -151,8 +152,9 @@ decoder_spec csv_spec() {
             const char delim = guess_csv_delimiter(first);
             std::vector<std::string> names;
             if (!csv_split(first, delim, names) || names.size() < 2) return 0;
-            for (const auto& n : names)
+            for (const auto& n : names) {
               if (!header_name(n)) return 0;
+            }
             // The next line, when the head has one, must have as many fields (a quoted field
             // spanning lines is accepted as it is).
             const std::size_t nl = s.head.find('\n');

@@ -26,9 +26,31 @@ struct entra_class {
 };
 
 bool any_prefix(std::string_view s, std::initializer_list<std::string_view> prefixes) {
-  for (auto p : prefixes)
+  for (auto p : prefixes) {
     if (istarts_with(s, p)) return true;
+  }
   return false;
+}
+
+// CRUD activity of a directory operation: operationType first (Add, Update, Delete, Assign...),
+// else the activity's first word.
+std::uint8_t crud_activity(std::string_view operation_type, std::string_view activity) {
+  if (iequals(operation_type, "Add") || iequals(operation_type, "Create")) {
+    return ocsf::activity::create;
+  }
+  if (iequals(operation_type, "Update") || iequals(operation_type, "Assign") ||
+      iequals(operation_type, "Unassign")) {
+    return ocsf::activity::update;
+  }
+  if (iequals(operation_type, "Delete") || iequals(operation_type, "Remove")) {
+    return ocsf::activity::remove;
+  }
+  if (any_prefix(activity, {"Add", "Create", "Register", "Invite"})) return ocsf::activity::create;
+  if (any_prefix(activity, {"Update", "Set", "Change", "Reset", "Enable", "Disable"})) {
+    return ocsf::activity::update;
+  }
+  if (any_prefix(activity, {"Delete", "Remove", "Hard delete"})) return ocsf::activity::remove;
+  return ocsf::activity::other;
 }
 
 // Directory audit activity → OCSF class (activity names from the Entra audit activity
@@ -83,28 +105,14 @@ entra_class classify_audit(std::string_view activity, std::string_view category,
       {"Disable Strong Authentication", account::mfa_disable},
       {"Update user", ocsf::activity::other},
   };
-  for (const auto& e : account_ops)
+  for (const auto& e : account_ops) {
     if (istarts_with(activity, e.prefix)) return {event_class::account_change, e.activity};
+  }
   if (iequals(category, "GroupManagement")) {
     return {event_class::group_management, ocsf::activity::other};
   }
   // Everything else (applications, policies, domains, devices...): API Activity.
-  std::uint8_t act = ocsf::activity::other;
-  if (iequals(operation_type, "Add") || iequals(operation_type, "Create")) {
-    act = ocsf::activity::create;
-  } else if (iequals(operation_type, "Update") || iequals(operation_type, "Assign") ||
-             iequals(operation_type, "Unassign")) {
-    act = ocsf::activity::update;
-  } else if (iequals(operation_type, "Delete") || iequals(operation_type, "Remove")) {
-    act = ocsf::activity::remove;
-  } else if (any_prefix(activity, {"Add", "Create", "Register", "Invite"})) {
-    act = ocsf::activity::create;
-  } else if (any_prefix(activity, {"Update", "Set", "Change", "Reset", "Enable", "Disable"})) {
-    act = ocsf::activity::update;
-  } else if (any_prefix(activity, {"Delete", "Remove", "Hard delete"})) {
-    act = ocsf::activity::remove;
-  }
-  return {event_class::api_activity, act};
+  return {event_class::api_activity, crud_activity(operation_type, activity)};
 }
 
 bool is_signin_category(std::string_view category) {

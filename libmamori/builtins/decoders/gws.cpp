@@ -20,15 +20,19 @@ struct gws_class {
 
 // CRUD class of an admin event name: CREATE_USER, CHANGE_APPLICATION_SETTING, DELETE_ROLE...
 std::uint8_t verb_activity(std::string_view name) {
-  for (auto p : {"CREATE", "ADD", "INSERT", "ENROLL", "AUTHORIZE", "GRANT", "UPLOAD"})
+  for (auto p : {"CREATE", "ADD", "INSERT", "ENROLL", "AUTHORIZE", "GRANT", "UPLOAD"}) {
     if (istarts_with(name, p)) return ocsf::activity::create;
-  for (auto p : {"GET", "LIST", "VIEW", "DOWNLOAD", "EXPORT", "ACCESS"})
+  }
+  for (auto p : {"GET", "LIST", "VIEW", "DOWNLOAD", "EXPORT", "ACCESS"}) {
     if (istarts_with(name, p)) return ocsf::activity::read;
+  }
   for (auto p : {"CHANGE", "UPDATE", "EDIT", "RENAME", "ASSIGN", "MOVE", "SET", "TOGGLE", "ENABLE",
-                 "DISABLE", "SUSPEND", "UNSUSPEND", "RESET"})
+                 "DISABLE", "SUSPEND", "UNSUSPEND", "RESET"}) {
     if (istarts_with(name, p)) return ocsf::activity::update;
-  for (auto p : {"DELETE", "REMOVE", "REVOKE", "UNASSIGN", "TRASH", "UNENROLL"})
+  }
+  for (auto p : {"DELETE", "REMOVE", "REVOKE", "UNASSIGN", "TRASH", "UNENROLL"}) {
     if (istarts_with(name, p)) return ocsf::activity::remove;
+  }
   return ocsf::activity::other;
 }
 
@@ -62,8 +66,9 @@ gws_class classify(std::string_view app, std::string_view type, std::string_view
         {"unlock", file_hosting::unlock},
         {"sync_item_content", file_hosting::sync},
     };
-    for (const auto& e : drive)
+    for (const auto& e : drive) {
       if (e.name == name) return {event_class::file_hosting_activity, e.activity};
+    }
     if (type == "acl_change" || name.starts_with("change_document_") ||
         name.starts_with("change_user_access")) {
       return {event_class::file_hosting_activity, file_hosting::share};
@@ -99,8 +104,9 @@ gws_class classify(std::string_view app, std::string_view type, std::string_view
       {"add_member", {event_class::group_management, group::add_user}},
       {"remove_member", {event_class::group_management, group::remove_user}},
   };
-  for (const auto& e : named)
+  for (const auto& e : named) {
     if (e.name == name) return e.c;
+  }
   return {event_class::api_activity, verb_activity(name)};
 }
 
@@ -168,8 +174,9 @@ class gws_decoder final : public source_decoder {
         };
         if (methods->is_string()) check(methods->get_string().value());
         if (methods->is_array()) {
-          for (auto m : methods->get_array())
+          for (auto m : methods->get_array()) {
             if (m.is_string()) check(m.get_string().value());
+          }
         }
         if (any) ev.set(ocsf::attr::is_mfa, value::boolean(mfa));
       }

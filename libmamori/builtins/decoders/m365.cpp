@@ -68,8 +68,9 @@ std::optional<std::uint8_t> file_activity(std::string_view op) {
       {"SecureLinkDeleted", file_hosting::unshare},
       {"RemovedFromSecureLink", file_hosting::unshare},
   };
-  for (const auto& e : table)
+  for (const auto& e : table) {
     if (iequals(e.op, op)) return e.activity;
+  }
   if (istarts_with(op, "File") || istarts_with(op, "Folder")) return ocsf::activity::other;
   return std::nullopt;
 }
@@ -77,16 +78,20 @@ std::optional<std::uint8_t> file_activity(std::string_view op) {
 // CRUD class of an operation: Exchange cmdlets ("New-InboxRule", "Set-Mailbox") and Azure AD
 // directory operations ("Add user.", "Update user.", "Delete user.").
 std::uint8_t verb_activity(std::string_view op) {
-  for (auto p : {"New-", "Add-", "Add ", "Create", "Install-", "Register"})
+  for (auto p : {"New-", "Add-", "Add ", "Create", "Install-", "Register"}) {
     if (istarts_with(op, p)) return ocsf::activity::create;
-  for (auto p :
-       {"Get-", "Search-", "Export-", "Test-", "MailItemsAccessed", "SearchQuery", "Read", "View"})
+  }
+  for (auto p : {"Get-", "Search-", "Export-", "Test-", "MailItemsAccessed", "SearchQuery", "Read",
+                 "View"}) {
     if (istarts_with(op, p)) return ocsf::activity::read;
+  }
   for (auto p :
-       {"Set-", "Update", "Enable-", "Disable-", "Change", "Reset", "Set ", "Move", "Restore"})
+       {"Set-", "Update", "Enable-", "Disable-", "Change", "Reset", "Set ", "Move", "Restore"}) {
     if (istarts_with(op, p)) return ocsf::activity::update;
-  for (auto p : {"Remove-", "Delete", "Remove ", "Uninstall-", "HardDelete", "SoftDelete"})
+  }
+  for (auto p : {"Remove-", "Delete", "Remove ", "Uninstall-", "HardDelete", "SoftDelete"}) {
     if (istarts_with(op, p)) return ocsf::activity::remove;
+  }
   return ocsf::activity::other;
 }
 
@@ -103,10 +108,12 @@ m365_class classify(std::string_view op) {
 }
 
 ocsf::status_id status_of(std::string_view s) {
-  for (auto ok : {"Succeeded", "Success", "True", "PartiallySucceeded"})
+  for (auto ok : {"Succeeded", "Success", "True", "PartiallySucceeded"}) {
     if (iequals(s, ok)) return ocsf::status_id::success;
-  for (auto bad : {"Failed", "Failure", "False"})
+  }
+  for (auto bad : {"Failed", "Failure", "False"}) {
     if (iequals(s, bad)) return ocsf::status_id::failure;
+  }
   return ocsf::status_id::unknown;
 }
 

@@ -19,8 +19,9 @@ namespace {
 using namespace saas;
 
 bool has_column(const std::vector<std::string>& names, std::string_view name) {
-  for (const auto& n : names)
+  for (const auto& n : names) {
     if (iequals(n, name)) return true;
+  }
   return false;
 }
 

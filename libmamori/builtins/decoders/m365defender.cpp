@@ -138,8 +138,9 @@ class m365defender_decoder final : public source_decoder {
       }
       auto actor = first_text(row, {"AccountUpn", "InitiatingProcessAccountUpn"});
       put(ev, ocsf::attr::actor_user_name, actor, ctx);
-      if (!actor)
+      if (!actor) {
         set_account(ev, row, "InitiatingProcessAccountName", "InitiatingProcessAccountDomain", ctx);
+      }
     }
 
     flatten(rec, ev, ctx);

@@ -60,8 +60,9 @@ okta_class classify(std::string_view type) {
       {"group.privilege.grant", {event_class::group_management, group::assign_privileges}},
       {"group.privilege.revoke", {event_class::group_management, group::revoke_privileges}},
   };
-  for (const auto& e : table)
+  for (const auto& e : table) {
     if (e.type == type) return e.c;
+  }
   // Everything else is an administrative or API action; its CRUD verb is the last segment.
   std::string_view verb =
       type.substr(type.rfind('.') == std::string_view::npos ? 0 : type.rfind('.') + 1);
@@ -130,8 +131,9 @@ class okta_decoder final : public source_decoder {
       put(ev, ocsf::attr::user_uid, text(rec, "actor.id"), ctx);
       put(ev, ocsf::attr::auth_protocol, text(rec, "authenticationContext.authenticationProvider"),
           ctx);
-      if (*type == "user.authentication.auth_via_mfa")
+      if (*type == "user.authentication.auth_via_mfa") {
         ev.set(ocsf::attr::is_mfa, value::boolean(true));
+      }
     } else if (c.cls != ocsf::event_class::api_activity) {
       // IAM classes: the user acted upon is the first target of type User.
       if (auto targets = field(rec, "target"); targets && targets->is_array()) {

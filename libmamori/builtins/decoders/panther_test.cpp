@@ -49,8 +49,9 @@ class panther_test_decoder final : public json_decoder {
     if (auto t = json::str(*log, "p_log_type"); t && !t->empty()) {
       types.push_back(*t);
     } else if (auto lt = json::at(rec, "log_types"); lt && lt->is_array()) {
-      for (auto t : lt->get_array())
+      for (auto t : lt->get_array()) {
         if (t.is_string()) types.push_back(t.get_string().value());
+      }
     }
 
     std::string_view used_type = types.empty() ? std::string_view() : types.front();
@@ -100,8 +101,9 @@ class panther_test_decoder final : public json_decoder {
     add(ev, "panther.expected_result", json::at(rec, "expected_result"), ctx);
     add(ev, "panther.severity", json::at(rec, "severity"), ctx);
     add(ev, "panther.source_file", json::at(rec, "source_file"), ctx);
-    if (!used_type.empty())
+    if (!used_type.empty()) {
       ev.add_raw(fields_.get("panther.log_type"), value::string(ctx.store(used_type)));
+    }
     if (mapped) ev.add_raw(fields_.get("panther.decoder"), value::string(used_decoder));
     if (!declined.empty()) {
       ev.add_raw(fields_.get("panther.decoder_declined"), value::string(ctx.store(declined)));

@@ -53,8 +53,9 @@ inline bool istarts_with(std::string_view s, std::string_view prefix) {
 
 inline bool icontains(std::string_view s, std::string_view needle) {
   if (needle.size() > s.size()) return false;
-  for (std::size_t i = 0; i + needle.size() <= s.size(); ++i)
+  for (std::size_t i = 0; i + needle.size() <= s.size(); ++i) {
     if (iequals(s.substr(i, needle.size()), needle)) return true;
+  }
   return false;
 }
 
@@ -67,8 +68,9 @@ inline std::optional<simdjson::dom::element> member(simdjson::dom::element e,
   auto obj = e.get_object().value();
   auto exact = obj.at_key(key);
   if (!exact.error()) return exact.value();
-  for (auto [k, v] : obj)
+  for (auto [k, v] : obj) {
     if (iequals(k, key)) return v;
+  }
   return std::nullopt;
 }
 
@@ -120,8 +122,9 @@ inline std::optional<bool> flag(simdjson::dom::element e, std::string_view path)
 // The first non-empty string among several paths.
 inline std::optional<std::string_view> first_text(simdjson::dom::element e,
                                                   std::initializer_list<std::string_view> paths) {
-  for (auto p : paths)
+  for (auto p : paths) {
     if (auto s = text(e, p)) return s;
+  }
   return std::nullopt;
 }
 

@@ -26,7 +26,7 @@ char csv_decoder::delimiter_for(std::string_view) const {
 }
 
 void csv_decoder::decode(input_reader& in, decode_context& ctx) {
-  std::string_view head = in.peek(64 * 1024);
+  std::string_view head = in.peek(std::size_t{64} * 1024);
   std::string_view first_line = head.substr(0, head.find('\n'));
   csv_reader records(in, delimiter_for(first_line), ctx.options().max_record_size);
   std::size_t columns = 0;
