@@ -14,7 +14,16 @@
   X(zeek_json)                     \
   X(proxifier)                     \
   X(evtx)                          \
-  X(winjson)
+  X(winjson)                       \
+  X(okta)                          \
+  X(box)                           \
+  X(gws)                           \
+  X(m365)                          \
+  X(m365_csv)                      \
+  X(entra)                         \
+  X(m365defender)                  \
+  X(panther_test)                  \
+  X(csv)
 
 namespace mamori {
 
