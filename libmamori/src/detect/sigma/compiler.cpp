@@ -315,6 +315,7 @@ struct builder {
           continue;
         }
         logic_of[i] = std::make_shared<rule_logic>(std::move(*logic));
+        report.rules[report_of[i]].compiled = true;
       }
     }
 
@@ -339,6 +340,7 @@ struct builder {
         set_status(i, rule_status::unsupported, *err);
         continue;
       }
+      report.rules[report_of[i]].compiled = true;
       std::vector<std::string> missing;
       std::size_t applied = 0;
       for (const auto& ref : refs) {
@@ -487,6 +489,7 @@ struct builder {
         out->rules[static_cast<std::size_t>(meta_of[i])].emit = false;
         continue;
       }
+      report.rules[report_of[i]].compiled = true;
       const auto ci = static_cast<std::uint32_t>(out->correlations.size());
       for (auto in : corr_inputs[i])
         out->rules[static_cast<std::size_t>(meta_of[in])].feeds.push_back(ci);

@@ -138,6 +138,7 @@ struct rule_report {
   std::string reason;                // why unsupported/invalid
   std::vector<std::string> targets;  // pipeline entries a loaded rule runs on
   bool no_decoder = false;           // loaded, but no registered decoder feeds its targets
+  bool compiled = false;             // its detection/filter/correlation logic compiled
 };
 
 struct load_report {
