@@ -5,7 +5,9 @@
 #include "mamori/decode/decoder.hpp"
 
 #define MAMORI_BUILTIN_DECODERS(X) \
-  X(cloudtrail)
+  X(cloudtrail)                    \
+  X(evtx)                          \
+  X(winjson)
 
 namespace mamori {
 

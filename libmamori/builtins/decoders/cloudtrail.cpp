@@ -75,7 +75,7 @@ class cloudtrail_decoder final : public json_decoder {
       ev.class_uid = ocsf::event_class::authentication;
       ev.activity_id = ocsf::activity::logon;
       auto outcome = json::str(rec, "responseElements.ConsoleLogin");
-      ev.status = outcome == "Success" ? ocsf::status_id::success
+      ev.status = outcome == "Success"   ? ocsf::status_id::success
                   : outcome == "Failure" ? ocsf::status_id::failure
                                          : ocsf::status_id::unknown;
       if (auto mfa = json::str(rec, "additionalEventData.MFAUsed")) {
@@ -84,8 +84,7 @@ class cloudtrail_decoder final : public json_decoder {
     } else {
       ev.class_uid = ocsf::event_class::api_activity;
       ev.activity_id = activity_of(*event_name);
-      ev.status = json::has(rec, "errorCode") ? ocsf::status_id::failure
-                                              : ocsf::status_id::success;
+      ev.status = json::has(rec, "errorCode") ? ocsf::status_id::failure : ocsf::status_id::success;
     }
     set_from(ev, ocsf::attr::api_error, rec, "errorCode", ctx);
     set_from(ev, ocsf::attr::api_error_message, rec, "errorMessage", ctx);
@@ -122,7 +121,8 @@ class cloudtrail_decoder final : public json_decoder {
       }
     }
     if (!name) name = json::str(rec, "userIdentity.invokedBy");
-    if (name && !name->empty()) ev.set(ocsf::attr::actor_user_name, value::string(ctx.store(*name)));
+    if (name && !name->empty())
+      ev.set(ocsf::attr::actor_user_name, value::string(ctx.store(*name)));
     if (auto arn = json::str(rec, "userIdentity.arn")) {
       ev.set(ocsf::attr::actor_user_uid, value::string(ctx.store(*arn)));
     } else {
@@ -143,8 +143,9 @@ decoder_spec cloudtrail_spec() {
   return {
       .name = "cloudtrail",
       .title = "AWS CloudTrail",
-      .reads = "S3-delivered {\"Records\":[...]} files (.json, .json.gz), NDJSON, CloudTrail "
-               "Lake exports (eventJson)",
+      .reads =
+          "S3-delivered {\"Records\":[...]} files (.json, .json.gz), NDJSON, CloudTrail "
+          "Lake exports (eventJson)",
       .level = maturity::stable,
       .hardened = true,
       .sniff =

@@ -15,16 +15,13 @@ field_id field_cache::get(std::string_view name) {
 }
 
 const json_probe& probe_json(const sniff_sample& sample) {
-  // Sniffers of every JSON decoder ask for the same sample: parse it once per thread.
-  thread_local const char* cached_head = nullptr;
-  thread_local std::size_t cached_size = 0;
+  // Sniffers of every JSON decoder ask for the same sample: parse it once per thread. The key
+  // is the content, not the buffer address: consecutive inputs reuse the same read buffer.
+  thread_local std::string cached_head;
   thread_local std::unique_ptr<json_probe> probe;
-  if (probe && cached_head == sample.head.data() && cached_size == sample.head.size()) {
-    return *probe;
-  }
+  if (probe && cached_head == sample.head) return *probe;
   probe = std::make_unique<json_probe>();
-  cached_head = sample.head.data();
-  cached_size = sample.head.size();
+  cached_head.assign(sample.head);
   input_reader in(memory_input(std::string(sample.head)));
   json_record_reader records(in, sample.head.size() + 1);
   auto first = records.next();

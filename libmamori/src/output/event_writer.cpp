@@ -142,9 +142,23 @@ void append_event_json(std::string& out, const event& e, std::string_view decode
   for (std::size_t k = 0; k < e.fields.size(); ++k)
     if (e.fields[k].origin == field_origin::raw) raw.push_back(k);
   if (!raw.empty()) {
-    std::stable_sort(raw.begin(), raw.end(), [&](std::size_t a, std::size_t b) {
-      return e.fields[a].id < e.fields[b].id;
-    });
+    // Group repeated names at the place of their first occurrence, so the order is the
+    // source's and never depends on which names the process interned first.
+    std::vector<std::pair<field_id, std::size_t>> first;  // id → rank of first occurrence
+    std::vector<std::size_t> rank(e.fields.size(), 0);
+    for (std::size_t k : raw) {
+      const field_id id = e.fields[k].id;
+      auto it = std::find_if(first.begin(), first.end(),
+                             [&](const auto& p) { return p.first == id; });
+      if (it == first.end()) {
+        first.emplace_back(id, first.size());
+        rank[k] = first.size() - 1;
+      } else {
+        rank[k] = it->second;
+      }
+    }
+    std::stable_sort(raw.begin(), raw.end(),
+                     [&](std::size_t a, std::size_t b) { return rank[a] < rank[b]; });
     out += ",\"unmapped\":{";
     for (std::size_t k = 0; k < raw.size();) {
       std::size_t j = k;
