@@ -52,6 +52,14 @@ TEST(SigmaValues, ArrayFieldMatchesAnyElement) {
   EXPECT_FALSE(e.matches(ev().add("tags", "alpha").add("tags", "gamma")));
 }
 
+TEST(SigmaValues, FieldNamesWithSpacesAreAddressedWithoutThem) {
+  // Spec "Field Usage": use the field as it appears in the log source and strip all spaces.
+  engine e(rule("    sel:\n        ThreatName|endswith: 'EICAR_Test_File'\n    condition: sel"));
+  EXPECT_TRUE(e.matches(ev().add("Threat Name", "Virus:DOS/EICAR_Test_File")));
+  EXPECT_TRUE(e.matches(ev().add("ThreatName", "Virus:DOS/EICAR_Test_File")));
+  EXPECT_FALSE(e.matches(ev().add("Threat Names", "Virus:DOS/EICAR_Test_File")));
+}
+
 TEST(SigmaValues, NumbersAndBooleansCompareByText) {
   engine e(rule("    sel:\n        EventID: 4688\n        Elevated: true\n    condition: sel"));
   EXPECT_TRUE(e.matches(ev().add("EventID", std::int64_t{4688}).add("Elevated", true)));

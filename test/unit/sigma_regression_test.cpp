@@ -16,6 +16,7 @@
 #include "mamori/io/byte_stream.hpp"
 #include "mamori/io/input_reader.hpp"
 #include "mamori/pipeline/hunt_job.hpp"
+#include "sigma_test_util.hpp"
 
 namespace mamori::sigma {
 namespace {
@@ -31,9 +32,25 @@ struct regression_case {
   std::optional<std::int64_t> match_count;
 };
 
-// Rules whose upstream regression data is known to be defective, with the reason. Empty:
-// every exception must be argued here, in the open.
-const std::map<std::string, std::string> known_data_defects = {};
+// Rules whose upstream regression data is known to be defective, with the reason; every
+// exception is argued here, in the open. Upstream's runner treats match_count as a minimum
+// ("Got N matches but only M expected - consider updating match_count"), so a stale count
+// passes there; here the extra matches were checked one by one: each is a distinct event that
+// satisfies the rule as written.
+const std::map<std::string, std::pair<std::size_t, std::string>> known_data_defects = {
+    {"0b9ad457-2554-44c1-82c2-d56a99c42377",
+     {3, "match_count 1 is stale: EventRecordID 14985, 14988 and 14990 each have a TargetFilename "
+     "containing \\AppData\\Roaming\\AnyDesk\\user.conf (3 matches)"}},
+    {"8fbf3271-1ef6-4e94-8210-03c2317947f6",
+     {3, "match_count 1 is stale: the file holds three Sysmon 11 events creating procdump64.exe, "
+     "procdump64a.exe and procdump.exe, all listed by the rule's endswith values (3 matches)"}},
+    {"45e112d0-7759-4c2a-aa36-9f8fb79d3393",
+     {3, "match_count 1 is stale: three Sysmon 13 events set ZoneMap\\Domains\\bad-domain.com"
+     "\\bad-subdomain\\{https,http,*} to a value the filter does not exclude (3 matches)"}},
+    {"c7dcacd0-cc59-4004-b0a4-1d6cdebe6f3e",
+     {2, "match_count 1 is stale: both AutoShareServer and AutoShareWks are set to DWORD "
+     "(0x00000000), each a match of the rule (2 matches)"}},
+};
 
 std::vector<regression_case> find_cases() {
   std::vector<regression_case> out;
@@ -160,8 +177,10 @@ TEST(SigmaRegression, SigmaHQRegressionSuite) {
       why += ")";
     }
     const std::string line = c.rule_id + " " + fs::path(c.rule_file).filename().string() + ": " + why;
-    if (auto k = known_data_defects.find(c.rule_id); k != known_data_defects.end()) {
-      excused.push_back(line + " [known data defect: " + k->second + "]");
+    // An excuse holds only for the exact number of matches it argues for.
+    if (auto k = known_data_defects.find(c.rule_id);
+        k != known_data_defects.end() && k->second.first == got) {
+      excused.push_back(line + " [known data defect: " + k->second.second + "]");
     } else {
       failures.push_back(line);
     }
@@ -172,6 +191,92 @@ TEST(SigmaRegression, SigmaHQRegressionSuite) {
   for (const auto& f : failures) std::printf("  FAILED: %s\n", f.c_str());
   EXPECT_TRUE(failures.empty()) << failures.size() << " regression cases failed";
   EXPECT_EQ(cases.size(), 202u);
+}
+
+// Every SigmaHQ Windows rule over every regression .evtx and EVTX-ATTACK-SAMPLES: the
+// Vectorscan path and the reference evaluator (glob_match and friends, no prefilter) agree on
+// every event.
+TEST(SigmaRegression, VectorscanAgreesWithReferenceOnWindowsEvents) {
+  const fs::path data = fs::path(sigma_dir) / "regression_data";
+  if (!fs::exists(data)) GTEST_SKIP() << "no " << data;
+  std::vector<std::string> inputs;
+  for (const auto& e : fs::recursive_directory_iterator(data))
+    if (e.path().extension() == ".evtx") inputs.push_back(e.path().string());
+  const fs::path samples =
+      fs::path(MAMORI_SHARED_DATA) / "windows" / "evtx-attack-samples";
+  if (fs::exists(samples)) {
+    for (const auto& e : fs::recursive_directory_iterator(samples))
+      if (e.path().extension() == ".evtx") inputs.push_back(e.path().string());
+  }
+  std::sort(inputs.begin(), inputs.end());
+  if (inputs.empty() || !claimed(inputs.front())) {
+    GTEST_SKIP() << "no decoder in this build claims .evtx files";
+  }
+  sigma_options options;
+  for (const char* d : {"rules/windows", "rules-emerging-threats", "rules-threat-hunting/windows"})
+    options.rule_paths.push_back(sigma_dir + "/" + d);
+  const auto names = decoder_names(decoder_registry::builtin());
+  auto loaded = load_sigma(options, names);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  struct both final : event_sink {
+    std::shared_ptr<const compiled_ruleset> rules;
+    matcher m;
+    std::size_t events = 0, matches = 0, disagreements = 0;
+    both(std::shared_ptr<const compiled_ruleset> r, std::vector<std::string> n)
+        : rules(r), m(r, std::move(n)) {}
+    void consume(const event_batch& batch) override {
+      for (const event& e : batch.events()) {
+        ++events;
+        std::vector<match_ref> refs;
+        m.match(e, refs);
+        std::vector<std::uint32_t> fast, slow;
+        std::vector<std::uint32_t> groups;
+        for (const auto& r : refs) fast.push_back(rules->groups[r.group].instances[r.instance].rule);
+        // The reference runs every instance of every group the event selects: groups are
+        // recomputed from the pipeline conditions with plain string comparisons.
+        for (std::uint32_t gi = 0; gi < rules->groups.size(); ++gi) {
+          const auto& g = rules->groups[gi];
+          const auto fmt = m.decoder_name(e.decoder);
+          if (!g.entry.formats.empty() &&
+              std::find(g.entry.formats.begin(), g.entry.formats.end(), fmt) ==
+                  g.entry.formats.end())
+            continue;
+          auto holds = [&](const pipeline_condition& c) {
+            for (const auto& f : e.fields) {
+              if (field_registry::global().name(f.id) != c.field) continue;
+              for (const auto& v : c.values)
+                if (iequals(v, f.v.to_string())) return true;
+            }
+            return false;
+          };
+          bool ok = true;
+          for (const auto& c : g.entry.when) ok = ok && holds(c);
+          for (const auto& c : g.entry.unless) ok = ok && !holds(c);
+          if (!ok) continue;
+          for (const auto& inst : g.instances)
+            if (testing::engine::reference(g, inst.program, e, m.canon()))
+              slow.push_back(inst.rule);
+        }
+        std::sort(fast.begin(), fast.end());
+        std::sort(slow.begin(), slow.end());
+        slow.erase(std::unique(slow.begin(), slow.end()), slow.end());
+        matches += fast.size();
+        if (fast != slow) {
+          ++disagreements;
+          ADD_FAILURE() << "disagreement on " << source_table::global().path(e.source) << "@"
+                        << e.offset;
+        }
+      }
+    }
+  } sink(loaded->rules, names);
+  diagnostics diag;
+  parse_job job(decoder_registry::builtin(), {}, diag);
+  job.run(inputs, sink);
+  std::printf("%zu events from %zu files, %zu rules: %zu matches, %zu disagreements\n",
+              sink.events, inputs.size(), loaded->report.loaded, sink.matches,
+              sink.disagreements);
+  EXPECT_GT(sink.events, 200u);
+  EXPECT_EQ(sink.disagreements, 0u);
 }
 
 }  // namespace

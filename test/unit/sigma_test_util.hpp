@@ -132,7 +132,7 @@ struct engine {
       }
       if (!applies) continue;
       for (const auto& inst : g.instances) {
-        if (reference(g, inst.program, e) &&
+        if (reference(g, inst.program, e, m->canon()) &&
             std::find(slow.begin(), slow.end(), inst.rule) == slow.end()) {
           slow.push_back(inst.rule);
         }
@@ -146,20 +146,20 @@ struct engine {
 
   bool matches(const event_builder& b) { return !titles(b).empty(); }
 
-  static bool reference(const group& g, const dnode& d, const event& e) {
+  static bool reference(const group& g, const dnode& d, const event& e, const field_canon& canon) {
     switch (d.o) {
       case dnode::op::leaf:
-        return matcher::eval_leaf(g.leaves[d.leaf], e);
+        return matcher::eval_leaf(g.leaves[d.leaf], e, canon);
       case dnode::op::and_:
         for (const auto& c : d.children)
-          if (!reference(g, c, e)) return false;
+          if (!reference(g, c, e, canon)) return false;
         return true;
       case dnode::op::or_:
         for (const auto& c : d.children)
-          if (reference(g, c, e)) return true;
+          if (reference(g, c, e, canon)) return true;
         return false;
       case dnode::op::not_:
-        return !reference(g, d.children[0], e);
+        return !reference(g, d.children[0], e, canon);
       case dnode::op::yes:
         return true;
       case dnode::op::no:

@@ -79,9 +79,9 @@ bool ref_compare(std::string_view a, std::string_view b, ref_mode mode, bool cas
 
 // Calls f(field) for each field of e the leaf addresses (all string fields for keywords).
 template <typename F>
-bool any_value(const compiled_leaf& l, const event& e, F&& f) {
+bool any_value(const compiled_leaf& l, const event& e, const field_canon& canon, F&& f) {
   for (const auto& fl : e.fields) {
-    if (l.spec.keyword ? fl.v.is_string() : has_id(l.fields, fl.id)) {
+    if (l.spec.keyword ? fl.v.is_string() : has_id(l.fields, canon(fl.id))) {
       if (f(fl)) return true;
     }
   }
@@ -89,6 +89,24 @@ bool any_value(const compiled_leaf& l, const event& e, F&& f) {
 }
 
 }  // namespace
+
+void field_canon::cover(const event& e) {
+  field_id top = 0;
+  for (const auto& f : e.fields) top = std::max(top, f.id);
+  if (top < table_.size()) return;
+  auto& registry = field_registry::global();
+  for (field_id id = static_cast<field_id>(table_.size()); id <= top; ++id) {
+    const std::string_view name = registry.name(id);
+    field_id to = id;
+    if (name.find(' ') != std::string_view::npos) {
+      std::string stripped;
+      for (char c : name)
+        if (c != ' ') stripped += c;
+      if (const field_id s = registry.find(stripped); s != invalid_field) to = s;
+    }
+    table_.push_back(to);
+  }
+}
 
 int time_part_of(std::int64_t ns, time_unit unit) {
   std::int64_t secs = ns / 1'000'000'000;
@@ -232,7 +250,7 @@ const std::vector<std::uint32_t>& matcher::groups_for(const event& e) {
       d.present[k] = true;
     } else {
       for (const auto& f : e.fields) {
-        if (has_id(kf.ids, f.id) && !f.v.is_null()) {
+        if (has_id(kf.ids, canon_(f.id)) && !f.v.is_null()) {
           std::string scratch;
           d.values[k] = std::string(f.v.text(scratch));
           d.present[k] = true;
@@ -274,6 +292,7 @@ void matcher::match(const event& e, std::vector<match_ref>& out) {
     std::fill(rule_seen_.begin(), rule_seen_.end(), 0);
     event_gen_ = 1;
   }
+  canon_.cover(e);
   const auto& groups = groups_for(e);
   for (auto gi : groups) run_group(gi, e, out);
 }
@@ -345,8 +364,9 @@ void matcher::run_group(std::uint32_t gi, const event& e, std::vector<match_ref>
   for (const auto& f : e.fields) {
     if (f.v.is_null()) continue;
     const field_scan* scan = nullptr;
-    if (f.id < g.scan_of_field.size() && g.scan_of_field[f.id] >= 0) {
-      scan = &g.scans[static_cast<std::size_t>(g.scan_of_field[f.id])];
+    const field_id id = canon_(f.id);
+    if (id < g.scan_of_field.size() && g.scan_of_field[id] >= 0) {
+      scan = &g.scans[static_cast<std::size_t>(g.scan_of_field[id])];
     }
     if (scan == nullptr && (keyword == nullptr || !f.v.is_string())) continue;
     const std::string_view text = f.v.text(text_);
@@ -413,61 +433,61 @@ bool matcher::leaf_value(const group& g, group_state& st, std::uint32_t leaf, co
   if (st.leaf_gen[leaf] == st.gen) return st.leaf_val[leaf] != 0;
   const compiled_leaf& l = g.leaves[leaf];
   if (l.scanned) return false;  // a scanned leaf that did not hit is false
-  const bool v = eval_leaf(l, e);
+  const bool v = eval_leaf(l, e, canon_);
   st.leaf_gen[leaf] = st.gen;
   st.leaf_val[leaf] = v ? 1 : 0;
   return v;
 }
 
-bool matcher::eval_leaf(const compiled_leaf& l, const event& e) {
+bool matcher::eval_leaf(const compiled_leaf& l, const event& e, const field_canon& canon) {
   std::string scratch;
   switch (l.spec.kind) {
     case leaf_kind::pattern:
-      return any_value(l, e, [&](const field& f) {
+      return any_value(l, e, canon, [&](const field& f) {
         if (f.v.is_null()) return false;
         return glob_match(l.spec.pattern, f.v.text(scratch), l.spec.cased);
       });
     case leaf_kind::regex:
-      return any_value(l, e, [&](const field& f) {
+      return any_value(l, e, canon, [&](const field& f) {
         if (f.v.is_null() || !l.re) return false;
         const std::string_view t = f.v.text(scratch);
         return re2::RE2::PartialMatch(re2::StringPiece(t.data(), t.size()), *l.re);
       });
     case leaf_kind::cidr:
-      return any_value(l, e, [&](const field& f) {
+      return any_value(l, e, canon, [&](const field& f) {
         return f.v.is_string() && l.spec.net.contains(f.v.s);
       });
     case leaf_kind::compare:
-      return any_value(l, e, [&](const field& f) {
+      return any_value(l, e, canon, [&](const field& f) {
         auto d = f.v.as_real();
         return d && compare(*d, l.spec.op, l.spec.number);
       });
     case leaf_kind::null: {
       bool non_null = false;
-      any_value(l, e, [&](const field& f) {
+      any_value(l, e, canon, [&](const field& f) {
         non_null = !f.v.is_null();
         return non_null;
       });
       return !non_null;
     }
     case leaf_kind::exists: {
-      const bool present = any_value(l, e, [](const field&) { return true; });
+      const bool present = any_value(l, e, canon, [](const field&) { return true; });
       return present == l.spec.exists;
     }
     case leaf_kind::fieldref:
-      return any_value(l, e, [&](const field& a) {
+      return any_value(l, e, canon, [&](const field& a) {
         if (a.v.is_null()) return false;
         std::string sa;
         const std::string_view ta = a.v.text(sa);
         for (const auto& b : e.fields) {
-          if (!has_id(l.ref_fields, b.id) || b.v.is_null()) continue;
+          if (!has_id(l.ref_fields, canon(b.id)) || b.v.is_null()) continue;
           std::string sb;
           if (ref_compare(ta, b.v.text(sb), l.spec.mode, l.spec.cased)) return true;
         }
         return false;
       });
     case leaf_kind::time_part:
-      return any_value(l, e, [&](const field& f) {
+      return any_value(l, e, canon, [&](const field& f) {
         auto t = time_of(f.v);
         return t && compare(time_part_of(*t, l.spec.unit), l.spec.op, l.spec.number);
       });
@@ -487,7 +507,7 @@ void matcher::collect(const group& g, group_state& st, const dnode& d, const eve
       mv.selection = ident;
       mv.field = l.spec.keyword ? std::string() : l.spec.field;
       for (const auto& f : e.fields) {
-        const bool addressed = l.spec.keyword ? f.v.is_string() : has_id(l.fields, f.id);
+        const bool addressed = l.spec.keyword ? f.v.is_string() : has_id(l.fields, canon_(f.id));
         if (!addressed) continue;
         bool ok = true;
         if (l.spec.kind == leaf_kind::pattern) {

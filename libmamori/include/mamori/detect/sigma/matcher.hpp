@@ -33,6 +33,19 @@ struct matcher_stats {
 
 class hs_scratch;
 
+// Sigma addresses fields by their names with spaces removed (rules specification, "Field
+// Usage": `New Value` → NewValue): the Windows Defender field "Threat Name" is ThreatName to
+// a rule. Maps each event field id to the id of its space-less name when a rule uses that
+// name, else to itself. Filled lazily as new field names appear.
+class field_canon {
+ public:
+  field_id operator()(field_id id) const { return id < table_.size() ? table_[id] : id; }
+  void cover(const event& e);
+
+ private:
+  std::vector<field_id> table_;
+};
+
 class matcher {
  public:
   // `decoder_names[i]` is the name of decoder index i (event::decoder).
@@ -53,7 +66,8 @@ class matcher {
   std::string_view decoder_name(std::uint16_t index) const;
 
   // Reference evaluation of one leaf (no Vectorscan), for explanations and tests.
-  static bool eval_leaf(const compiled_leaf& leaf, const event& e);
+  static bool eval_leaf(const compiled_leaf& leaf, const event& e, const field_canon& canon);
+  const field_canon& canon() const { return canon_; }
 
  private:
   struct dispatch;
@@ -73,6 +87,7 @@ class matcher {
   std::vector<group_state> states_;
   std::unique_ptr<hs_scratch> scratch_;
   std::vector<std::uint32_t> rule_seen_;
+  field_canon canon_;
   std::uint32_t event_gen_ = 0;
   std::string key_;
   std::string text_;
