@@ -16,7 +16,19 @@
   X(windows)                  \
   X(posture)
 
-#define MAMORI_SIM_SCENARIOS(X) X(account_takeover)
+#define MAMORI_SIM_SCENARIOS(X) \
+  X(account_takeover)           \
+  X(brute_force)                \
+  X(concurrent_countries)       \
+  X(stolen_groupware)           \
+  X(supplier_vpn)               \
+  X(hospital_ransomware)        \
+  X(insider_upload)             \
+  X(cloud_root)                 \
+  X(cloud_security_group)       \
+  X(cloud_public_bucket)        \
+  X(cloud_ssrf)                 \
+  X(cloud_crypto_mining)
 
 namespace mamori::sim {
 

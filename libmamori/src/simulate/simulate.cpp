@@ -176,6 +176,21 @@ std::int64_t scenario_context::day_start(double fraction) const {
   const int days = std::max(1, ctx_.options.days);
   auto day = static_cast<std::int64_t>(std::floor(fraction * days));
   day = std::clamp<std::int64_t>(day, 0, days - 1);
+  // Snap to an HQ working day (attacks on people need them at work), earlier first.
+  auto working = [&](std::int64_t d) {
+    const civil_time c = to_civil(ctx_.options.start_ns + d * ns_per_day);
+    return c.weekday != 0 && c.weekday != 6 && !is_public_holiday("JP", c.month, c.day);
+  };
+  for (std::int64_t back = 0; back < days; ++back) {
+    if (day - back >= 0 && working(day - back)) {
+      day -= back;
+      break;
+    }
+    if (day + back < days && working(day + back)) {
+      day += back;
+      break;
+    }
+  }
   // HQ working day: Tokyo midnight of that simulated day.
   return ctx_.options.start_ns + day * ns_per_day - 9 * ns_per_hour;
 }

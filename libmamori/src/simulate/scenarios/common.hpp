@@ -47,15 +47,53 @@ inline std::int64_t at_jst(std::int64_t hq_day_start, int hour, int minute = 0) 
   return hq_day_start + hour * ns_per_hour + minute * ns_per_min;
 }
 
-// A person's first working session of the UTC day containing t (or nullptr).
-inline const session* first_session(const sim_context& ctx, const person& p, std::int64_t t) {
-  // Plans are pure functions: recompute the person's local day around t.
-  static thread_local day_plan plan;
-  const city& home = ctx.co.home_city_of(p);
-  const std::int64_t local_day = (t + utc_offset_minutes(home, t) * ns_per_min) / ns_per_day;
-  plan = plan_day(ctx.co, p, local_day);
-  for (int i = 0; i < plan.n; ++i)
-    if (plan.s[i].laptop) return &plan.s[i];
+}  // namespace mamori::sim::scn
+
+namespace mamori::sim::scn {
+
+// One malicious Windows event (the truth id is its RecordNumber, assigned when written).
+inline void win(sim_io& io, std::uint32_t campaign, std::string_view step, std::int64_t t,
+                std::uint32_t host, wire::win_channel ch, int event_id, const std::string& fields,
+                std::uint64_t salt) {
+  emitter* out = io.source("windows");
+  if (out == nullptr) return;
+  const std::uint32_t tag = io.truth().add_event(campaign, std::string(step), "windows");
+  rng g = stream(io.sim().seed(), name_hash(step), salt, static_cast<std::uint64_t>(t));
+  wire::win_event(*out, io.sim(), t, host, ch, event_id, fields, g, tag);
+}
+
+// One malicious syslog line (identified by its line number).
+inline void syslog(sim_io& io, std::uint32_t campaign, std::string_view step, std::int64_t t,
+                   std::size_t server, std::uint32_t pid, const std::string& message) {
+  emitter* out = io.source("sshd");
+  if (out == nullptr) return;
+  const std::uint32_t tag = io.truth().add_event(campaign, std::string(step), "sshd");
+  wire::syslog_line(*out, t, server, io.sim(), "sshd", pid, message, tag);
+}
+
+// A person with a laptop session in the office or on VPN on the HQ day starting at
+// hq_day, found from a seeded offset; nullptr if nobody works that day.
+inline const person* pick_worker(const sim_context& ctx, rng& r, std::int64_t hq_day,
+                                 const std::function<bool(const person&)>& pred,
+                                 session* out_session) {
+  const std::size_t n = ctx.co.people.size();
+  const std::size_t start = r.below(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const person& p = ctx.co.people[(start + k) % n];
+    if (!pred(p)) continue;
+    const city& home = ctx.co.home_city_of(p);
+    const std::int64_t noon = hq_day + 12 * ns_per_hour;
+    const std::int64_t local_day =
+        (noon + utc_offset_minutes(home, noon) * ns_per_min) / ns_per_day;
+    const day_plan plan = plan_day(ctx.co, p, local_day);
+    for (int i = 0; i < plan.n; ++i) {
+      const session& s = plan.s[i];
+      if (s.laptop && s.proxied && s.end - s.start > 4 * ns_per_hour) {
+        if (out_session != nullptr) *out_session = s;
+        return &p;
+      }
+    }
+  }
   return nullptr;
 }
 
