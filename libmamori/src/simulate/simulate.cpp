@@ -156,7 +156,8 @@ std::string truth_book::to_ndjson() const {
       if (!e.uid.empty()) {
         o += ",\"uid\":";
         append_json(o, e.uid);
-      } else {
+      }
+      if (e.uid.empty() || e.line_identifies) {
         o += ",\"line\":";
         append_uint(o, e.line);
       }
@@ -516,6 +517,7 @@ result<sim_summary> simulate(const sim_options& in) {
     set_mtime(f.out->path(), f.last_t);
     ++summary.files;
     ++summary.files_by_source[names[f.source]];
+    if (opt.record_files) summary.written.emplace_back(names[f.source], f.rel);
   };
   auto close_where = [&](auto pred) {
     std::vector<std::string> done;
@@ -622,6 +624,7 @@ result<sim_summary> simulate(const sim_options& in) {
             e.line = f.newlines + 1;
             e.t = r.t;
             e.written = true;
+            e.line_identifies = gens[i]->line_per_record();
             if (!id.empty()) e.uid = id;
           }
         }

@@ -66,6 +66,7 @@ struct truth_event {
   std::uint64_t line = 0;
   std::int64_t t = 0;
   bool written = false;
+  bool line_identifies = true;  // one record per line in its file (not CloudTrail objects)
 };
 struct expected_detection {
   std::vector<std::string> rule_uid;  // alternatives: analytic names or Sigma rule ids
@@ -111,6 +112,7 @@ struct sim_options {
   std::string reference_dir;
   std::vector<std::string> sources;    // empty = all
   std::vector<std::string> scenarios;  // empty = all; "none" = no attacks
+  bool record_files = false;            // list written files in the summary (tests)
 };
 
 // Shared, read-only state of a run plus per-day caches.
@@ -149,6 +151,8 @@ class source_generator {
   virtual bool gzip() const { return false; }
   // Files closed at the end of each window (CloudTrail's 5-minute objects) or of each day.
   virtual bool per_window() const { return false; }
+  // Every record on a line of its own (false for single-line CloudTrail objects).
+  virtual bool line_per_record() const { return true; }
   virtual void prologue(std::string& out, const sim_context& ctx, const record& first) const {
     (void)out, (void)ctx, (void)first;
   }

@@ -25,6 +25,8 @@ struct sim_summary {
   std::size_t truth_events = 0;
   double seconds = 0;
   std::vector<std::string> notes;  // warnings (missing reference data, ...)
+  // (source, path relative to the output directory), when sim_options::record_files.
+  std::vector<std::pair<std::string, std::string>> written;
   std::string to_json() const;
 };
 

@@ -104,13 +104,14 @@ void plan(scenario_context& sc) {
           R"({"Name":"ForwardTo","Value":"invoice.desk.ops@protonmail.com"},{"Name":"Name","Value":"."},)"
           R"({"Name":"MarkAsRead","Value":"True"},{"Name":"DeleteMessage","Value":"True"},)"
           R"({"Name":"StopProcessingRules","Value":"True"}])";
+      const std::string object = victim->upn + "\\.";
       wire::mail_op m;
       m.t = t_rule;
       m.who = victim;
       m.ip = ip;
       m.operation = "New-InboxRule";
       m.parameters_json = params;
-      m.object_id = victim->upn + "\\.";
+      m.object_id = object;
       return wire::m365_mail(out, io.sim(), m, g, tag);
     });
   });

@@ -354,6 +354,7 @@ class cloudtrail_source final : public source_generator {
   }
   bool gzip() const override { return true; }
   bool per_window() const override { return true; }
+  bool line_per_record() const override { return false; }
   void prologue(std::string& out, const sim_context&, const record&) const override {
     out += "{\"Records\":[";
   }

@@ -330,8 +330,6 @@ class windows_source final : public source_generator {
  public:
   explicit windows_source(const sim_context& ctx) {
     counters_.assign((ctx.co.people.size() + ctx.co.servers.size()) * 8, 0);
-    for (std::uint32_t k = 0; k < ctx.co.people.size() + ctx.co.servers.size(); ++k)
-      host_names_.push_back(wire::win_host_name(ctx, k));
   }
 
   void generate(const sim_context& ctx, const window& w, emitter& out) override {
@@ -478,15 +476,8 @@ class windows_source final : public source_generator {
     append_uint(out, n);
     out += ',';
     out.append(r.text.substr(1));
-    const std::uint32_t host = r.file / 8, ch = r.file % 8;
-    static constexpr std::string_view names[] = {"Security", "Microsoft-Windows-Sysmon/Operational",
-                                                 "System",
-                                                 "Microsoft-Windows-Windows Defender/Operational",
-                                                 "Microsoft-Windows-PowerShell/Operational"};
-    std::string id = host_names_[host];
-    id += '/';
-    id += names[ch];
-    id += '/';
+    // The truth names the record by its RecordNumber (metadata.uid of the Windows decoders).
+    std::string id;
     append_uint(id, n);
     return id;
   }
@@ -501,7 +492,6 @@ class windows_source final : public source_generator {
 
  private:
   std::vector<std::uint64_t> counters_;
-  std::vector<std::string> host_names_;
 };
 
 }  // namespace
