@@ -78,12 +78,13 @@ int run_simulate(const simulate_args& a) {
     fmt::print(
         stderr,
         "mamori simulate: {} users, {} days: {} events in {} files ({:.1f} MB, {:.1f} MB on "
-        "disk), {} attack campaigns with {} labelled events → {}/truth.ndjson; {:.2f} s "
-        "({:.0f} events/s)\n",
+        "disk), {} attack campaigns with {} labelled events → {}/truth.ndjson; {:.2f} s, "
+        "{:.2f} s CPU ({:.0f} events per CPU-second)\n",
         summary->users, summary->days, summary->events, summary->files,
         static_cast<double>(summary->bytes) / 1e6, static_cast<double>(summary->disk_bytes) / 1e6,
-        summary->campaigns, summary->truth_events, a.out, summary->seconds,
-        summary->seconds > 0 ? static_cast<double>(summary->events) / summary->seconds : 0.0);
+        summary->campaigns, summary->truth_events, a.out, summary->seconds, summary->cpu_seconds,
+        summary->cpu_seconds > 0 ? static_cast<double>(summary->events) / summary->cpu_seconds
+                                 : 0.0);
   }
   if (!a.summary_json.empty()) {
     std::FILE* f = a.summary_json == "-" ? stdout : std::fopen(a.summary_json.c_str(), "w");

@@ -1,5 +1,6 @@
 #include "mamori/simulate/text.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -34,34 +35,43 @@ constexpr std::array<std::string_view, 12> month_abbrev = {
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 void put2(std::string& out, int v) {
-  out += static_cast<char>('0' + v / 10);
-  out += static_cast<char>('0' + v % 10);
+  const char b[2] = {static_cast<char>('0' + v / 10), static_cast<char>('0' + v % 10)};
+  out.append(b, 2);
 }
 
 void append_date(std::string& out, const civil_time& c) {
-  append_padded(out, static_cast<std::uint64_t>(c.year), 4);
-  out += '-';
-  put2(out, c.month);
-  out += '-';
-  put2(out, c.day);
+  const int y = c.year;
+  const char b[10] = {static_cast<char>('0' + y / 1000 % 10),
+                      static_cast<char>('0' + y / 100 % 10),
+                      static_cast<char>('0' + y / 10 % 10),
+                      static_cast<char>('0' + y % 10),
+                      '-',
+                      static_cast<char>('0' + c.month / 10),
+                      static_cast<char>('0' + c.month % 10),
+                      '-',
+                      static_cast<char>('0' + c.day / 10),
+                      static_cast<char>('0' + c.day % 10)};
+  out.append(b, 10);
 }
 
 void append_clock(std::string& out, const civil_time& c) {
-  put2(out, c.hour);
-  out += ':';
-  put2(out, c.minute);
-  out += ':';
-  put2(out, c.second);
+  const char b[8] = {
+      static_cast<char>('0' + c.hour / 10),   static_cast<char>('0' + c.hour % 10),   ':',
+      static_cast<char>('0' + c.minute / 10), static_cast<char>('0' + c.minute % 10), ':',
+      static_cast<char>('0' + c.second / 10), static_cast<char>('0' + c.second % 10)};
+  out.append(b, 8);
 }
 
 void append_frac(std::string& out, int nanos, int digits) {
   if (digits <= 0) return;
-  out += '.';
+  char b[10];
+  b[0] = '.';
   int div = 100'000'000;
-  for (int i = 0; i < digits; ++i) {
-    out += static_cast<char>('0' + (nanos / div) % 10);
+  for (int i = 0; i < digits && i < 9; ++i) {
+    b[i + 1] = static_cast<char>('0' + (nanos / div) % 10);
     div /= 10;
   }
+  out.append(b, static_cast<std::size_t>(std::min(digits, 9) + 1));
 }
 
 }  // namespace
@@ -107,12 +117,12 @@ std::int64_t parse_date(std::string_view s) {
 
 void append_uint(std::string& out, std::uint64_t v) {
   char buf[20];
-  int n = 0;
+  int n = 20;
   do {
-    buf[n++] = static_cast<char>('0' + v % 10);
+    buf[--n] = static_cast<char>('0' + v % 10);
     v /= 10;
   } while (v != 0);
-  while (n > 0) out += buf[--n];
+  out.append(buf + n, static_cast<std::size_t>(20 - n));
 }
 
 void append_int(std::string& out, std::int64_t v) {
@@ -126,13 +136,13 @@ void append_int(std::string& out, std::int64_t v) {
 
 void append_padded(std::string& out, std::uint64_t v, int width) {
   char buf[20];
-  int n = 0;
+  int n = 20;
   do {
-    buf[n++] = static_cast<char>('0' + v % 10);
+    buf[--n] = static_cast<char>('0' + v % 10);
     v /= 10;
   } while (v != 0);
-  for (int i = n; i < width; ++i) out += '0';
-  while (n > 0) out += buf[--n];
+  for (int i = 20 - n; i < width; ++i) out += '0';
+  out.append(buf + n, static_cast<std::size_t>(20 - n));
 }
 
 void append_json(std::string& out, std::string_view s) {
@@ -140,7 +150,8 @@ void append_json(std::string& out, std::string_view s) {
   std::size_t start = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (c >= 0x20 && c != '"' && c != '\\') [[likely]]
+      continue;
     out.append(s.substr(start, i - start));
     start = i + 1;
     switch (c) {
@@ -170,7 +181,9 @@ void append_json(std::string& out, std::string_view s) {
 
 void append_hex(std::string& out, std::uint64_t v, int digits, bool upper) {
   const char* hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-  for (int i = digits - 1; i >= 0; --i) out += hex[(v >> (4 * i)) & 0xf];
+  char b[16];
+  for (int i = 0; i < digits; ++i) b[i] = hex[(v >> (4 * (digits - 1 - i))) & 0xf];
+  out.append(b, static_cast<std::size_t>(digits));
 }
 
 void append_uuid(std::string& out, std::uint64_t hi, std::uint64_t lo, bool upper) {
@@ -188,13 +201,16 @@ void append_uuid(std::string& out, std::uint64_t hi, std::uint64_t lo, bool uppe
 }
 
 void append_ipv4(std::string& out, std::uint32_t ip) {
-  append_uint(out, ip >> 24);
-  out += '.';
-  append_uint(out, (ip >> 16) & 0xff);
-  out += '.';
-  append_uint(out, (ip >> 8) & 0xff);
-  out += '.';
-  append_uint(out, ip & 0xff);
+  char b[15];
+  int n = 0;
+  for (int k = 3; k >= 0; --k) {
+    const unsigned v = (ip >> (8 * k)) & 0xff;
+    if (v >= 100) b[n++] = static_cast<char>('0' + v / 100);
+    if (v >= 10) b[n++] = static_cast<char>('0' + v / 10 % 10);
+    b[n++] = static_cast<char>('0' + v % 10);
+    if (k > 0) b[n++] = '.';
+  }
+  out.append(b, static_cast<std::size_t>(n));
 }
 
 std::string ipv4_string(std::uint32_t ip) {

@@ -112,7 +112,7 @@ struct sim_options {
   std::string reference_dir;
   std::vector<std::string> sources;    // empty = all
   std::vector<std::string> scenarios;  // empty = all; "none" = no attacks
-  bool record_files = false;            // list written files in the summary (tests)
+  bool record_files = false;           // list written files in the summary (tests)
 };
 
 // Shared, read-only state of a run plus per-day caches.
@@ -234,6 +234,13 @@ void for_each_arrival(rng& r, std::int64_t a, std::int64_t b, double per_hour, F
     f(t);
     t += 1'000'000 + static_cast<std::int64_t>(r.exponential(mean_gap));
   }
+}
+
+// True when one of the sessions overlaps the window (generators skip idle people early).
+inline bool active_in(const std::vector<session>& sessions, const window& w) {
+  for (const session& s : sessions)
+    if (s.end > w.start && s.start < w.end) return true;
+  return false;
 }
 
 // Days since the epoch of the date of ns (UTC).

@@ -23,7 +23,8 @@ struct sim_summary {
   std::map<std::string, std::uint64_t> files_by_source;
   std::size_t campaigns = 0;
   std::size_t truth_events = 0;
-  double seconds = 0;
+  double seconds = 0;              // wall clock
+  double cpu_seconds = 0;          // process CPU time (user + system): the per-core speed
   std::vector<std::string> notes;  // warnings (missing reference data, ...)
   // (source, path relative to the output directory), when sim_options::record_files.
   std::vector<std::pair<std::string, std::string>> written;

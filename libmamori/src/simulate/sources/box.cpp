@@ -80,7 +80,7 @@ class box_source final : public source_generator {
     const auto& folders = ctx.co.box_folders;
     for (const person& p : ctx.co.people) {
       const auto& day = ctx.today[p.index];
-      if (day.sessions.empty()) continue;
+      if (!active_in(day.sessions, w)) continue;
       // Box is used by sales, engineering and management (external collaboration).
       if (p.job != role::sales && p.job != role::engineer && p.job != role::executive &&
           p.index % 3 != 0) {

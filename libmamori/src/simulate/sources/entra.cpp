@@ -187,7 +187,7 @@ class entra_source final : public source_generator {
     const auto apps = wire::entra_apps();
     for (const person& p : ctx.co.people) {
       const auto& day = ctx.today[p.index];
-      if (day.sessions.empty()) continue;
+      if (!active_in(day.sessions, w)) continue;
       rng r = stream(ctx.seed(), name_hash("entra"), p.index, static_cast<std::uint64_t>(w.index));
       for (const session& s : day.sessions) {
         if (s.end <= w.start || s.start >= w.end) continue;

@@ -181,7 +181,7 @@ class okta_source final : public source_generator {
   void generate(const sim_context& ctx, const window& w, emitter& out) override {
     for (const person& p : ctx.co.people) {
       const auto& day = ctx.today[p.index];
-      if (day.sessions.empty()) continue;
+      if (!active_in(day.sessions, w)) continue;
       rng r = stream(ctx.seed(), name_hash("okta"), p.index, static_cast<std::uint64_t>(w.index));
       for (const session& s : day.sessions) {
         if (s.end <= w.start || s.start >= w.end || !s.laptop) continue;
@@ -191,6 +191,7 @@ class okta_source final : public source_generator {
         e.device = &device_profiles()[p.laptop_profile];
         if (s.start >= w.start && s.start < w.end) {
           e.t = s.start + r.range(30, 240) * ns_per_s;
+          e.event_type = "user.session.start";
           if (r.chance(0.02)) {
             wire::okta_event bad = e;
             bad.t = e.t - r.range(10, 50) * ns_per_s;
@@ -198,7 +199,6 @@ class okta_source final : public source_generator {
             bad.reason = "INVALID_CREDENTIALS";
             if (bad.t >= w.start) wire::okta(out, ctx, bad, r);
           }
-          e.event_type = "user.session.start";
           wire::okta(out, ctx, e, r);
           e.t += r.range(3, 20) * ns_per_s;
           e.event_type = "user.authentication.auth_via_mfa";

@@ -73,7 +73,7 @@ class w3c_source final : public source_generator {
     for (const person& p : ctx.co.people) {
       if (!ctx.co.offices[p.office].w3c_gateway) continue;
       const auto& day = ctx.today[p.index];
-      if (day.sessions.empty()) continue;
+      if (!active_in(day.sessions, w)) continue;
       rng r = stream(ctx.seed(), name_hash("w3c"), p.index, static_cast<std::uint64_t>(w.index));
       for (const session& s : day.sessions) {
         if (!s.proxied || s.end <= w.start || s.start >= w.end) continue;

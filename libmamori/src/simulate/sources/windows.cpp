@@ -126,24 +126,38 @@ void win_event(emitter& out, const sim_context& ctx, std::int64_t t, std::uint32
 
 namespace {
 
-void kv(std::string& o, std::string_view k, std::string_view v, bool first = false) {
+// Keys are literals that need no escaping.
+void key(std::string& o, std::string_view k, bool first) {
   if (!first) o += ',';
-  append_json(o, k);
-  o += ':';
+  o += '"';
+  o += k;
+  o += "\":";
+}
+
+void kv(std::string& o, std::string_view k, std::string_view v, bool first = false) {
+  key(o, k, first);
   append_json(o, v);
 }
 
-std::string logon_id(rng& r) {
-  std::string s = "0x";
-  append_hex(s, 0x100000 + r.below(0x8000000), 7);
-  return s;
+void kv_num(std::string& o, std::string_view k, std::uint64_t v) {
+  key(o, k, false);
+  o += '"';
+  append_uint(o, v);
+  o += '"';
 }
 
-std::string guid(rng& r) {
-  std::string s = "{";
-  append_uuid(s, r.next(), r.next());
-  s += '}';
-  return s;
+void kv_guid(std::string& o, std::string_view k, rng& r) {
+  key(o, k, false);
+  o += "\"{";
+  append_uuid(o, r.next(), r.next());
+  o += "}\"";
+}
+
+void kv_logon(std::string& o, std::string_view k, rng& r) {
+  key(o, k, false);
+  o += "\"0x";
+  append_hex(o, 0x100000 + r.below(0x8000000), 7);
+  o += '"';
 }
 
 }  // namespace
@@ -159,21 +173,29 @@ std::string win_logon_fields(const sim_context& ctx, std::string_view user, std:
   kv(o, "TargetUserSid", sid);
   kv(o, "TargetUserName", user);
   kv(o, "TargetDomainName", ctx.co.ad_domain);
-  kv(o, "TargetLogonId", logon_id(r));
+  kv_logon(o, "TargetLogonId", r);
   std::string lt;
   append_int(lt, logon_type);
   kv(o, "LogonType", lt);
   kv(o, "LogonProcessName", package == "Kerberos" ? "Kerberos" : "NtLmSsp ");
   kv(o, "AuthenticationPackageName", package);
   kv(o, "WorkstationName", workstation);
-  kv(o, "LogonGuid", package == "Kerberos" ? guid(r) : "{00000000-0000-0000-0000-000000000000}");
+  if (package == "Kerberos") {
+    kv_guid(o, "LogonGuid", r);
+  } else {
+    kv(o, "LogonGuid", "{00000000-0000-0000-0000-000000000000}");
+  }
   kv(o, "TransmittedServices", "-");
   kv(o, "LmPackageName", package == "NTLM" ? "NTLM V2" : "-");
   kv(o, "KeyLength", package == "NTLM" ? "128" : "0");
   kv(o, "ProcessId", "0x0");
   kv(o, "ProcessName", "-");
   kv(o, "IpAddress", ip);
-  kv(o, "IpPort", ip == "-" ? "-" : std::to_string(49152 + r.below(16000)));
+  if (ip == "-") {
+    kv(o, "IpPort", "-");
+  } else {
+    kv_num(o, "IpPort", 49152 + r.below(16000));
+  }
   kv(o, "ImpersonationLevel", "%%1833");
   kv(o, "RestrictedAdminMode", "-");
   kv(o, "TargetOutboundUserName", "-");
@@ -209,7 +231,7 @@ std::string win_failed_logon_fields(const sim_context& ctx, std::string_view use
   kv(o, "ProcessId", "0x0");
   kv(o, "ProcessName", "-");
   kv(o, "IpAddress", ip);
-  kv(o, "IpPort", std::to_string(49152 + r.below(16000)));
+  kv_num(o, "IpPort", 49152 + r.below(16000));
   return o;
 }
 
@@ -225,8 +247,8 @@ void sysmon_head(std::string& o, std::int64_t t, std::string_view user, std::str
         return s;
       }(),
       true);
-  kv(o, "ProcessGuid", guid(r));
-  kv(o, "ProcessId", std::to_string(1000 + r.below(12000)));
+  kv_guid(o, "ProcessGuid", r);
+  kv_num(o, "ProcessId", 1000 + r.below(12000));
   kv(o, "Image", image);
   kv(o, "User", user);
   kv(o, "RuleName", "-");
@@ -253,8 +275,8 @@ std::string sysmon_process_fields(std::int64_t t, std::string_view user, std::st
   kv(o, "CurrentDirectory",
      slash == std::string_view::npos ? "C:\\Windows\\system32\\"
                                      : std::string(image.substr(0, slash + 1)));
-  kv(o, "LogonGuid", guid(r));
-  kv(o, "LogonId", logon_id(r));
+  kv_guid(o, "LogonGuid", r);
+  kv_logon(o, "LogonId", r);
   kv(o, "TerminalSessionId", "1");
   kv(o, "IntegrityLevel", user.find("SYSTEM") != std::string_view::npos ? "System" : "Medium");
   std::string hashes = "SHA1=";
@@ -265,8 +287,8 @@ std::string sysmon_process_fields(std::int64_t t, std::string_view user, std::st
   append_hex(hashes, mix(name_hash(image), 3), 16, true);
   append_hex(hashes, mix(name_hash(image), 4), 16, true);
   kv(o, "Hashes", hashes);
-  kv(o, "ParentProcessGuid", guid(r));
-  kv(o, "ParentProcessId", std::to_string(1000 + r.below(12000)));
+  kv_guid(o, "ParentProcessGuid", r);
+  kv_num(o, "ParentProcessId", 1000 + r.below(12000));
   kv(o, "ParentImage", parent_image);
   kv(o, "ParentCommandLine", std::string("\"") + std::string(parent_image) + "\"");
   return o;
@@ -293,12 +315,12 @@ std::string sysmon_network_fields(std::int64_t t, std::string_view user, std::st
   kv(o, "SourceIsIpv6", "false");
   kv(o, "SourceIp", src_ip);
   kv(o, "SourceHostname", "-");
-  kv(o, "SourcePort", std::to_string(49152 + r.below(16000)));
+  kv_num(o, "SourcePort", 49152 + r.below(16000));
   kv(o, "SourcePortName", "-");
   kv(o, "DestinationIsIpv6", "false");
   kv(o, "DestinationIp", dst_ip);
   kv(o, "DestinationHostname", dst_host.empty() ? std::string_view("-") : dst_host);
-  kv(o, "DestinationPort", std::to_string(dst_port));
+  kv_num(o, "DestinationPort", dst_port);
   kv(o, "DestinationPortName", dst_port == 443 ? "https" : dst_port == 445 ? "microsoft-ds" : "-");
   return o;
 }
@@ -341,7 +363,7 @@ class windows_source final : public source_generator {
       const device_profile& dev = device_profiles()[p.laptop_profile];
       if (dev.family != os_family::windows) continue;
       const auto& day = ctx.today[p.index];
-      if (day.sessions.empty()) continue;
+      if (day.sessions.empty()) continue;  // (the logon precedes the session: no early skip)
       rng r =
           stream(ctx.seed(), name_hash("windows"), p.index, static_cast<std::uint64_t>(w.index));
       const std::string user = ctx.co.ad_domain + "\\" + p.sam;
