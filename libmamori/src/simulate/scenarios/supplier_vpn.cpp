@@ -23,7 +23,7 @@ void plan(scenario_context& sc) {
   const std::string supplier_sid = co.domain_sid + "-2301";
   const person* admin =
       scn::pick_person(co, r, [](const person& p) { return p.job == role::it_admin; });
-  if (admin == nullptr) admin = &co.people[1];
+  if (admin == nullptr) admin = &co.people[co.people.size() > 1 ? 1 : 0];
   const std::string admin_user = admin->sam;
   const std::size_t files = 300;
   const std::int64_t t0 = scn::at_jst(sc.day_start(0.62), 2, 5);

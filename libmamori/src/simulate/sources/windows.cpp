@@ -519,7 +519,7 @@ class windows_source final : public source_generator {
 }  // namespace
 
 source_spec windows_source_spec() {
-  return {"windows", "Windows Security/System/Sysmon/Defender events (NXLog JSON)", "windows",
+  return {"windows", "Windows Security/System/Sysmon/Defender events (NXLog JSON)", "winjson",
           "windows/wec-YYYY-MM-DD.json",
           [](const sim_context& ctx) { return std::make_unique<windows_source>(ctx); }};
 }
