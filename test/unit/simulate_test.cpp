@@ -123,14 +123,16 @@ class SimulatedWeek : public testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new fs::path(temp_dir("week"));
-    auto r = simulate(small_run(*dir_));
+    auto r = simulate(small_run(*dir_));  // a second suite repeats it in a fresh directory
     ASSERT_TRUE(r) << r.error().message;
     summary_ = new sim_summary(std::move(*r));
   }
   static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
+    if (dir_ != nullptr) fs::remove_all(*dir_);
     delete dir_;
     delete summary_;
+    dir_ = nullptr;
+    summary_ = nullptr;
   }
   static fs::path* dir_;
   static sim_summary* summary_;

@@ -219,9 +219,10 @@ namespace {
 // than compressing it.
 class out_file {
  public:
-  static std::unique_ptr<out_file> open(const fs::path& path, bool gzip, std::string& error) {
-    // Directories made once per run (thousands of CloudTrail objects share a few dozen).
-    thread_local std::set<std::string> made;
+  // `made`: directories this run created already (thousands of CloudTrail objects share a few
+  // dozen directories).
+  static std::unique_ptr<out_file> open(const fs::path& path, bool gzip, std::string& error,
+                                        std::set<std::string>& made) {
     std::string dir = path.parent_path().string();
     if (made.insert(dir).second) {
       std::error_code ec;
@@ -525,6 +526,7 @@ result<sim_summary> simulate(const sim_options& in) {
 
   std::unordered_map<std::string, open_file> files;
   std::set<std::string> closed;  // a file is written once: reopening it would truncate it
+  std::set<std::string> made_dirs;
   std::vector<std::vector<pending_record>> pending(sources.size());
   std::vector<std::string> due_texts;
   std::string scratch;
@@ -607,7 +609,7 @@ result<sim_summary> simulate(const sim_options& in) {
                 break;
               }
               std::string err;
-              auto out = out_file::open(out_dir / rel, gens[i]->gzip(), err);
+              auto out = out_file::open(out_dir / rel, gens[i]->gzip(), err, made_dirs);
               if (!out) {
                 failure = err;
                 break;

@@ -44,12 +44,12 @@ void plan(scenario_context& sc) {
       {{"14c71865-6cd3-44ae-adaa-1db923fae5f2"},
        "host",
        "PMS01.hoshino.local",
-       true,
+       false,
        0},  // script block
       {{"b28e58e4-2a72-4fae-bdee-0fbe904db642"},
        "host",
        "PMS01.hoshino.local",
-       true,
+       false,
        0},  // Defender 5001
       {{"c947b146-0abc-4c87-9c64-b17e9d7274a2"},
        "host",

@@ -65,12 +65,12 @@ void plan(scenario_context& sc) {
       {{"7c0dcd3d-acf8-4f71-9570-f448b0034f94"},
        "host",
        "FS01.hoshino.local",
-       true,
+       false,
        0},  // child as SYSTEM
       {{"42c575ea-e41e-41f1-b248-8093c3e82a28"},
        "host",
        "FS01.hoshino.local",
-       true,
+       false,
        0},  // 7045 PSEXESVC
       {{"mamori.new_device", "mamori.unusual_service", "mamori.mass_*"}, "user", supplier, true, 0},
   };

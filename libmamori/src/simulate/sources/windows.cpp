@@ -351,7 +351,16 @@ constexpr program user_programs[] = {
 class windows_source final : public source_generator {
  public:
   explicit windows_source(const sim_context& ctx) {
-    counters_.assign((ctx.co.people.size() + ctx.co.servers.size()) * 8, 0);
+    // Each host's channel log has its own RecordNumber range (a log that has been running for
+    // a while starts high): k * 10^8 + a random base below 10^7. The ranges never overlap, so
+    // a RecordNumber identifies one record within the collector's file, as the truth needs.
+    const std::size_t keys = (ctx.co.people.size() + ctx.co.servers.size()) * 8;
+    counters_.resize(keys);
+    for (std::size_t k = 0; k < keys; ++k) {
+      rng base = stream(ctx.seed(), name_hash("windows-record-base"), k);
+      counters_[k] =
+          static_cast<std::uint64_t>(k) * 100'000'000ULL + 10'000 + base.below(10'000'000);
+    }
   }
 
   void generate(const sim_context& ctx, const window& w, emitter& out) override {
