@@ -4,7 +4,26 @@
 
 #include "mamori/decode/decoder.hpp"
 
-#define MAMORI_BUILTIN_DECODERS(X) X(cloudtrail)
+#define MAMORI_BUILTIN_DECODERS(X) \
+  X(cloudtrail)                    \
+  X(syslog)                        \
+  X(journald)                      \
+  X(squid)                         \
+  X(w3c)                           \
+  X(zeek)                          \
+  X(zeek_json)                     \
+  X(proxifier)                     \
+  X(evtx)                          \
+  X(winjson)                       \
+  X(okta)                          \
+  X(box)                           \
+  X(gws)                           \
+  X(m365)                          \
+  X(m365_csv)                      \
+  X(entra)                         \
+  X(m365defender)                  \
+  X(panther_test)                  \
+  X(csv)
 
 namespace mamori {
 

@@ -47,6 +47,32 @@ TEST(JsonRecords, CloudTrailWrapperWithOtherMembersFirst) {
   EXPECT_TRUE(r.problems.empty());
 }
 
+TEST(JsonRecords, NdjsonWhoseRecordsHoldAWrapperKeyIsNotAWrapper) {
+  // Google Admin SDK activities carry "events": [...]; one per line is NDJSON, not a wrapper.
+  auto r = split("{\"id\":{\"time\":\"t\"},\"events\":[{\"name\":\"a\"}]}\n"
+                 "{\"id\":{\"time\":\"u\"},\"events\":[{\"name\":\"b\"}]}\n");
+  EXPECT_EQ(r.layout, json_layout::ndjson);
+  ASSERT_EQ(r.records.size(), 2u);
+  EXPECT_EQ(r.records[1], "{\"id\":{\"time\":\"u\"},\"events\":[{\"name\":\"b\"}]}");
+  // The same object alone in its input is a wrapper (a one-line CloudTrail S3 file).
+  auto w = split("{\"Records\":[{\"e\":1},{\"e\":2}]}\n");
+  EXPECT_EQ(w.layout, json_layout::wrapper);
+  EXPECT_EQ(w.records.size(), 2u);
+}
+
+TEST(JsonRecords, StrayDelimitersBetweenValuesDoNotStallTheReader) {
+  // Not JSON at all (a CSV line), read as concatenated values: every piece is returned (and
+  // will be rejected by the parser) and the reader reaches the end.
+  auto r = split("CreationDate,UserIds}\n{\"a\":1}\n]x");
+  EXPECT_EQ(r.layout, json_layout::concatenated);
+  ASSERT_GE(r.records.size(), 4u);
+  EXPECT_EQ(r.records[0], "CreationDate");
+  EXPECT_EQ(r.records[1], ",");
+  bool found = false;
+  for (const auto& rec : r.records) found = found || rec == "{\"a\":1}";
+  EXPECT_TRUE(found);
+}
+
 TEST(JsonRecords, ArrayAndPrettyPrinted) {
   auto a = split("[{\"a\":1}, {\"b\":2}, 3]");
   EXPECT_EQ(a.layout, json_layout::array);
@@ -75,6 +101,19 @@ TEST(JsonRecords, OversizedRecordIsSkippedNotBuffered) {
   EXPECT_EQ(l.records, (std::vector<std::string>{"{\"a\":1}", "{\"c\":3}"}));
   EXPECT_EQ(l.lines, (std::vector<std::uint64_t>{1, 3}));
   EXPECT_EQ(l.problems.size(), 1u);
+}
+
+TEST(JsonRecords, StrayClosingBracesDoNotStallConcatenatedValues) {
+  // Found by fuzzing the winjson decoder: a '}' where a value starts used to yield an empty
+  // record without consuming it, forever.
+  auto r = split("{\n\"a\": 1\n}\n}, {\"b\": 2}\n]");
+  EXPECT_EQ(r.layout, json_layout::concatenated);
+  ASSERT_EQ(r.records.size(), 5u);
+  EXPECT_EQ(r.records[0], "{\n\"a\": 1\n}");
+  EXPECT_EQ(r.records[1], "}");
+  EXPECT_EQ(r.records[2], ",");
+  EXPECT_EQ(r.records[3], "{\"b\": 2}");
+  EXPECT_EQ(r.records[4], "]");
 }
 
 }  // namespace

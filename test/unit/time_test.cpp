@@ -35,5 +35,13 @@ TEST(Time, FormatRoundTrips) {
   }
 }
 
+TEST(Time, YearsOutsideNanosecondRangeFail) {
+  // int64 nanoseconds cover 1677-09-21 to 2262-04-11; a FILETIME of 0 renders as 1601.
+  EXPECT_FALSE(iso8601("1601-01-01T00:00:00.0000000Z"));
+  EXPECT_FALSE(iso8601("9999-12-31T23:59:59Z"));
+  EXPECT_FALSE(epoch_seconds("99999999999999"));
+  EXPECT_TRUE(iso8601("1700-01-01T00:00:00Z"));
+}
+
 }  // namespace
 }  // namespace mamori::timeparse

@@ -49,7 +49,9 @@ struct value_scanner {
       if (scalar) {
         if (c == ',' || c == ']' || c == '}' || is_ws(c)) {
           complete = true;
-          return k;
+          // A stray delimiter where a value should start is a one-byte (invalid) value:
+          // consuming nothing would return the same empty record forever.
+          return k == 0 ? 1 : k;
         }
         ++k;
         continue;
@@ -139,6 +141,19 @@ bool json_record_reader::detect_layout() {
     return true;
   }
   if (head[p] == '{') {
+    // A wrapper is the whole input: when another value follows the first object, the input
+    // is a sequence of records (NDJSON of Google activities or Okta events, which carry array
+    // members named "events" or "target"), not a wrapper around one.
+    bool only_value = true;
+    {
+      value_scanner whole;
+      const std::size_t len = whole.advance(head.data() + p, head.size() - p);
+      if (whole.complete) {
+        std::size_t r = p + len;
+        while (r < head.size() && is_ws(head[r])) ++r;
+        only_value = r >= head.size();
+      }
+    }
     // Walk the top-level members looking for a wrapper key whose value is an array.
     std::size_t q = p + 1;
     std::uint64_t newlines = 0;
@@ -166,7 +181,7 @@ bool json_record_reader::detect_layout() {
       if (q >= head.size()) break;
       bool wrapper = false;
       for (auto k : wrapper_key_list) wrapper = wrapper || k == name;
-      if (wrapper && head[q] == '[') {
+      if (wrapper && only_value && head[q] == '[') {
         wrapper_key_ = std::string(name);
         line_ += newlines;
         in_.consume(q + 1);

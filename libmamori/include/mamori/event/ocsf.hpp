@@ -97,7 +97,11 @@ namespace mamori::ocsf {
   X(metadata_uid, "metadata.uid")                       \
   X(metadata_event_code, "metadata.event_code")         \
   X(metadata_log_provider, "metadata.log_provider")     \
-  X(metadata_tenant, "metadata.tenant_uid")
+  X(metadata_tenant, "metadata.tenant_uid")                     \
+  X(group_name, "group.name")                                   \
+  X(group_uid, "group.uid")                                     \
+  X(parent_name, "process.parent_process.name")                 \
+  X(parent_uid, "process.parent_process.uid")
 
 enum class attr : field_id {
 #define MAMORI_OCSF_ENUM(id, path) id,
