@@ -16,5 +16,6 @@ void add_parse_command(CLI::App& app, int& exit_code);
 void add_formats_command(CLI::App& app, int& exit_code);
 void add_hunt_command(CLI::App& app, int& exit_code);
 void add_rules_command(CLI::App& app, int& exit_code);
+void add_simulate_command(CLI::App& app, int& exit_code);
 
 }  // namespace mamori::cli
