@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <hs/hs.h>
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -796,7 +797,7 @@ struct builder {
     switch (d.o) {
       case dnode::op::leaf: {
         const auto& l = g.leaves[d.leaf];
-        if (!l.scanned) return std::nullopt;
+        if (!l.scanned && !l.prefiltered) return std::nullopt;
         return req{{d.leaf}, l.cost};
       }
       case dnode::op::no:
@@ -826,101 +827,170 @@ struct builder {
     return std::nullopt;
   }
 
+  static float when_fields_cost(const compiled_leaf& l, const std::set<field_id>& when_fields,
+                                float cost) {
+    // A test on a field the group's own conditions fix (Channel, EventID) is always true.
+    for (auto f : l.fields)
+      if (when_fields.count(f) != 0) return 1.0f;
+    return cost;
+  }
+
+  void build_scan(group& g,
+                  const std::map<std::pair<std::string, bool>, std::vector<scan_target>>& literals,
+                  group_scan& scan) {
+    if (literals.empty()) return;
+    std::vector<std::string> exprs;
+    std::vector<unsigned> flags;
+    std::string cache_key;
+    for (const auto& [lit, t] : literals) {
+      exprs.push_back(hs_literal(lit.first));
+      // No SINGLEMATCH and no anchors: both multiply Vectorscan's compile time.
+      flags.push_back(lit.second ? 0u : static_cast<unsigned>(HS_FLAG_CASELESS));
+      cache_key += fmt::format("{}:{}\n", flags.back(), exprs.back());
+      scan.first.push_back(static_cast<std::uint32_t>(scan.targets.size()));
+      scan.targets.insert(scan.targets.end(), t.begin(), t.end());
+    }
+    scan.first.push_back(static_cast<std::uint32_t>(scan.targets.size()));
+    if (auto it = db_cache.find(cache_key); it != db_cache.end()) {
+      scan.db = it->second;
+    } else {
+      std::vector<const char*> ptrs;
+      std::vector<unsigned> ids;
+      for (std::size_t k = 0; k < exprs.size(); ++k) {
+        ptrs.push_back(exprs[k].c_str());
+        ids.push_back(static_cast<unsigned>(k));
+      }
+      auto compiled = hs_db::compile(ptrs, flags, ids);
+      if (compiled.db) {
+        scan.db = compiled.db;
+        db_cache[cache_key] = compiled.db;
+        ++out->stats.databases;
+      }
+    }
+    if (scan.db) {
+      out->stats.scanned_patterns += exprs.size();
+      return;
+    }
+    // Literals always compile; should Vectorscan refuse anyway, glob_match decides.
+    for (const auto& t : scan.targets) {
+      if (t.check == scan_check::atom) {
+        for (auto& l : g.leaves) l.prefiltered = false;
+      } else {
+        g.leaves[t.leaf].scanned = false;
+      }
+    }
+    out->stats.fallback_patterns += exprs.size();
+    scan = {};
+  }
+
   void finish_group(group& g) {
     // Which leaves Vectorscan decides, per field (and the keyword pseudo-field).
     std::set<field_id> when_fields;
     for (const auto& c : g.entry.when)
       for (const auto& name : out->pipeline.event_fields(g.entry, c.field))
         when_fields.insert(intern_field(name));
-    // Per field (and the keyword pseudo-field -1): distinct literal → the leaves it serves.
-    struct pending {
-      std::map<std::pair<std::string, bool>, std::vector<scan_target>> literals;
-    };
-    std::map<std::int64_t, pending> per_field;
+    // Equality tests go to a hash index; other patterns whose literal is long enough to be
+    // selective go to Vectorscan; the rest (a literal of one or two bytes, no literal at all)
+    // are evaluated lazily by glob_match when a rule needs them.
+    constexpr std::size_t min_literal = 3;
+    std::map<std::pair<std::string, bool>, std::vector<scan_target>> literals, keyword_literals;
     for (std::uint32_t k = 0; k < g.leaves.size(); ++k) {
       auto& l = g.leaves[k];
       if (l.spec.kind != leaf_kind::pattern || l.spec.pattern.can_match_empty()) continue;
+      const auto& ps = l.spec.pattern.pieces();
+      if (!l.spec.keyword && !l.spec.cased && ps.size() == 1 &&
+          ps[0].kind == piece_kind::literal) {
+        std::string key = ascii_lower(ps[0].text);
+        for (auto f : l.fields) {
+          if (g.equals.of_field.size() <= f) g.equals.of_field.resize(f + 1, -1);
+          if (g.equals.of_field[f] < 0) {
+            g.equals.of_field[f] = static_cast<std::int32_t>(g.equals.maps.size());
+            g.equals.maps.emplace_back();
+          }
+          g.equals.maps[static_cast<std::size_t>(g.equals.of_field[f])][key].push_back(k);
+        }
+        l.scanned = true;
+        l.cost = when_fields_cost(l, when_fields, 1.0f / static_cast<float>(1 + key.size()));
+        ++out->stats.indexed_equalities;
+        continue;
+      }
       auto pf = make_prefilter(l.spec.pattern);
       if (!pf) continue;  // no literal to look for (e.g. only `?`): glob_match decides
       std::size_t shortest = SIZE_MAX;
       for (const auto& lit : pf->literals) shortest = std::min(shortest, lit.size());
-      l.cost = 1.0f / static_cast<float>(1 + std::min<std::size_t>(shortest, 32));
-      bool on_when_field = false;
-      for (auto f : l.fields) on_when_field = on_when_field || when_fields.count(f) != 0;
-      if (on_when_field) l.cost = 1.0f;
-      auto add = [&](std::int64_t field) {
-        auto& p = per_field[field];
-        for (const auto& lit : pf->literals) {
-          p.literals[{lit, l.spec.cased}].push_back(
-              {k, pf->check, static_cast<std::uint32_t>(lit.size())});
+      if (shortest < min_literal) continue;
+      l.cost = when_fields_cost(
+          l, when_fields, 1.0f / static_cast<float>(1 + std::min<std::size_t>(shortest, 32)));
+      for (const auto& lit : pf->literals) {
+        const auto len = static_cast<std::uint32_t>(lit.size());
+        if (l.spec.keyword) {
+          keyword_literals[{lit, l.spec.cased}].push_back({k, pf->check, len, invalid_field});
+        } else {
+          auto& t = literals[{lit, l.spec.cased}];
+          for (auto f : l.fields) {
+            t.push_back({k, pf->check, len, f});
+            if (g.scan.fields.size() <= f) g.scan.fields.resize(f + 1, 0);
+            g.scan.fields[f] = 1;
+          }
         }
-      };
-      if (l.spec.keyword) {
-        add(-1);
-      } else {
-        for (auto f : l.fields) add(static_cast<std::int64_t>(f));
       }
       l.scanned = true;
     }
-    for (auto& [field, p] : per_field) {
-      std::vector<std::string> exprs;
-      std::vector<unsigned> flags;
-      std::vector<const std::vector<scan_target>*> targets;
-      std::string cache_key;
-      for (const auto& [lit, t] : p.literals) {
-        exprs.push_back(hs_literal(lit.first));
-        // No SINGLEMATCH and no anchors: both multiply Vectorscan's compile time.
-        flags.push_back(lit.second ? 0u : static_cast<unsigned>(HS_FLAG_CASELESS));
-        targets.push_back(&t);
-        cache_key += fmt::format("{}:{}\n", flags.back(), exprs.back());
+    // Regexes: one FilteredRE2 per group; its atoms (lower-cased literals every match must
+    // contain) are scanned like literals, in every field some regex of the group reads.
+    {
+      auto filter = std::make_shared<re2::FilteredRE2>(static_cast<int>(min_literal));
+      std::vector<std::uint32_t> regex_leaves;
+      std::vector<field_id> regex_fields;
+      bool keyword_regex = false;
+      for (std::uint32_t k = 0; k < g.leaves.size(); ++k) {
+        auto& l = g.leaves[k];
+        if (l.spec.kind != leaf_kind::regex || !l.re) continue;
+        re2::RE2::Options opt;
+        opt.set_log_errors(false);
+        opt.set_max_mem(64 << 20);
+        int id = -1;
+        if (filter->Add(l.re->pattern(), opt, &id) != re2::RE2::NoError) continue;
+        l.regex = id;
+        regex_leaves.push_back(k);
+        if (l.spec.keyword) keyword_regex = true;
+        for (auto f : l.fields)
+          if (std::find(regex_fields.begin(), regex_fields.end(), f) == regex_fields.end())
+            regex_fields.push_back(f);
       }
-      std::shared_ptr<const hs_db> db;
-      if (auto it = db_cache.find(cache_key); it != db_cache.end()) {
-        db = it->second;
-      } else {
-        std::vector<const char*> ptrs;
-        std::vector<unsigned> ids;
-        for (std::size_t k = 0; k < exprs.size(); ++k) {
-          ptrs.push_back(exprs[k].c_str());
-          ids.push_back(static_cast<unsigned>(k));
+      if (!regex_leaves.empty()) {
+        std::vector<std::string> atoms;
+        filter->Compile(&atoms);
+        std::vector<int> unfiltered;
+        filter->AllPotentials({}, &unfiltered);
+        for (auto k : regex_leaves) {
+          auto& l = g.leaves[k];
+          l.prefiltered = std::find(unfiltered.begin(), unfiltered.end(), l.regex) ==
+                          unfiltered.end();
+          l.cost = 0.25f;
         }
-        auto compiled = hs_db::compile(ptrs, flags, ids);
-        if (compiled.db) {
-          db = compiled.db;
-          db_cache[cache_key] = db;
-          ++out->stats.databases;
+        for (std::size_t a = 0; a < atoms.size(); ++a) {
+          const auto len = static_cast<std::uint32_t>(atoms[a].size());
+          const auto ai = static_cast<std::uint32_t>(a);
+          for (auto f : regex_fields) {
+            literals[{atoms[a], false}].push_back({ai, scan_check::atom, len, f});
+            if (g.scan.fields.size() <= f) g.scan.fields.resize(f + 1, 0);
+            g.scan.fields[f] = 1;
+          }
+          if (keyword_regex) {
+            keyword_literals[{atoms[a], false}].push_back(
+                {ai, scan_check::atom, len, invalid_field});
+          }
         }
-      }
-      if (!db) {
-        // Literals always compile; if Vectorscan still refuses, glob_match decides.
-        for (const auto* t : targets)
-          for (const auto& tg : *t) g.leaves[tg.leaf].scanned = false;
-        out->stats.fallback_patterns += targets.size();
-        continue;
-      }
-      field_scan scan;
-      scan.db = db;
-      for (const auto* t : targets) {
-        scan.first.push_back(static_cast<std::uint32_t>(scan.targets.size()));
-        scan.targets.insert(scan.targets.end(), t->begin(), t->end());
-      }
-      scan.first.push_back(static_cast<std::uint32_t>(scan.targets.size()));
-      out->stats.scanned_patterns += exprs.size();
-      const auto index = static_cast<std::int32_t>(g.scans.size());
-      g.scans.push_back(std::move(scan));
-      if (field < 0) {
-        g.keyword_scan = index;
-      } else {
-        const auto f = static_cast<std::size_t>(field);
-        if (g.scan_of_field.size() <= f) g.scan_of_field.resize(f + 1, -1);
-        g.scan_of_field[f] = index;
+        g.leaf_of_regex.assign(static_cast<std::size_t>(filter->NumRegexps()), 0);
+        for (auto k : regex_leaves)
+          g.leaf_of_regex[static_cast<std::size_t>(g.leaves[k].regex)] = k;
+        g.atoms = atoms.size();
+        g.regex_filter = std::move(filter);
       }
     }
-    // A leaf whose database failed is unscanned everywhere, but a database that did compile
-    // may still report it: such hits are confirmed by glob_match (see matcher.cpp).
-    for (auto& sc : g.scans)
-      for (auto& t : sc.targets)
-        if (!g.leaves[t.leaf].scanned) t.check = scan_check::verify;
+    build_scan(g, literals, g.scan);
+    build_scan(g, keyword_literals, g.keyword_scan);
 
     g.triggers.assign(g.leaves.size(), {});
     for (std::uint32_t k = 0; k < g.instances.size(); ++k) {

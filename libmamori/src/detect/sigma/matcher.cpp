@@ -1,6 +1,7 @@
 #include "mamori/detect/sigma/matcher.hpp"
 
 #include <fmt/format.h>
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -159,7 +160,7 @@ struct matcher::dispatch {
   std::vector<bool> present;
 };
 
-struct matcher::group_state {
+struct matcher_group_state {
   std::uint32_t gen = 0;
   std::vector<std::uint32_t> leaf_gen;
   std::vector<std::uint8_t> leaf_val;
@@ -167,6 +168,10 @@ struct matcher::group_state {
   std::vector<std::uint32_t> candidates;
   std::uint32_t value_gen = 0;
   std::vector<std::uint32_t> verify_gen;
+  std::vector<std::uint32_t> atom_gen;       // regex prefilter atoms found in this event
+  std::vector<int> atoms_hit;
+  std::vector<std::uint32_t> regex_pass_gen;  // regexes whose prefilter passed
+  std::vector<int> potentials;
 };
 
 matcher::matcher(std::shared_ptr<const compiled_ruleset> rules,
@@ -181,7 +186,10 @@ matcher::matcher(std::shared_ptr<const compiled_ruleset> rules,
     states_[k].leaf_val.assign(g.leaves.size(), 0);
     states_[k].inst_gen.assign(g.instances.size(), 0);
     states_[k].verify_gen.assign(g.leaves.size(), 0);
-    for (const auto& s : g.scans) scratch_->fit(*s.db);
+    states_[k].atom_gen.assign(g.atoms, 0);
+    states_[k].regex_pass_gen.assign(g.leaf_of_regex.size(), 0);
+    if (g.scan.db) scratch_->fit(*g.scan.db);
+    if (g.keyword_scan.db) scratch_->fit(*g.keyword_scan.db);
   }
   rule_seen_.assign(rules_->rules.size(), 0);
 }
@@ -243,16 +251,15 @@ const std::vector<std::uint32_t>& matcher::groups_for(const event& e) {
     d.values[k].clear();
     const auto& kf = d.keys[k];
     if (kf.special == 1) {
-      d.values[k] = fmt::format("{}", static_cast<std::uint32_t>(e.class_uid));
+      d.values[k] = std::to_string(static_cast<std::uint32_t>(e.class_uid));
       d.present[k] = true;
     } else if (kf.special == 2) {
-      d.values[k] = fmt::format("{}", e.activity_id);
+      d.values[k] = std::to_string(e.activity_id);
       d.present[k] = true;
     } else {
       for (const auto& f : e.fields) {
-        if (has_id(kf.ids, canon_(f.id)) && !f.v.is_null()) {
-          std::string scratch;
-          d.values[k] = std::string(f.v.text(scratch));
+        if (!f.v.is_null() && has_id(kf.ids, canon_(f.id))) {
+          d.values[k].assign(f.v.text(text_));  // reuses the string's capacity
           d.present[k] = true;
           break;
         }
@@ -298,13 +305,114 @@ void matcher::match(const event& e, std::vector<match_ref>& out) {
 }
 
 namespace {
+using segment = scan_segment;
+
 struct scan_ctx {
   const group* g;
-  void* st;
-  const field_scan* scan;
-  std::string_view text;
+  const group_scan* scan;
+  matcher_group_state* st;
+  const std::string* buffer;
+  const std::vector<segment>* segments;
+  std::uint32_t stamp_base;
+  std::uint64_t* hits;
 };
+
+inline void mark_true(const group& g, matcher_group_state& s, std::uint32_t leaf) {
+  s.leaf_gen[leaf] = s.gen;
+  s.leaf_val[leaf] = 1;
+  for (auto inst : g.triggers[leaf]) {
+    if (s.inst_gen[inst] != s.gen) {
+      s.inst_gen[inst] = s.gen;
+      s.candidates.push_back(inst);
+    }
+  }
+}
+
+int on_hit(unsigned int id, unsigned long long, unsigned long long to_, unsigned int,
+           void* context) {
+  auto* c = static_cast<scan_ctx*>(context);
+  matcher_group_state& s = *c->st;
+  ++*c->hits;
+  const group_scan& gs = *c->scan;
+  const auto to = static_cast<std::uint32_t>(to_);
+  const std::uint32_t first = gs.first[id];
+  const std::uint32_t length = gs.targets[first].length;
+  if (to < length) return 0;
+  const std::uint32_t from = to - length;
+  // The value the hit lies in: the first segment ending at or after `to`.
+  const auto& segs = *c->segments;
+  std::size_t lo = 0, hi = segs.size();
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (segs[mid].end < to) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo == segs.size()) return 0;
+  const segment& sg = segs[lo];
+  if (from < sg.begin) return 0;  // spans two values
+  for (std::uint32_t k = first; k < gs.first[id + 1]; ++k) {
+    const scan_target& t = gs.targets[k];
+    if (t.field == invalid_field ? !sg.is_string : t.field != sg.field) continue;
+    if (t.check == scan_check::atom) {
+      if (s.atom_gen[t.leaf] != s.gen) {
+        s.atom_gen[t.leaf] = s.gen;
+        s.atoms_hit.push_back(static_cast<int>(t.leaf));
+      }
+      continue;
+    }
+    if (s.leaf_gen[t.leaf] == s.gen) continue;  // already true for this event
+    bool ok = false;
+    switch (t.check) {
+      case scan_check::none:
+        ok = true;
+        break;
+      case scan_check::start:
+        ok = from == sg.begin;
+        break;
+      case scan_check::end:
+        ok = to == sg.end;
+        break;
+      case scan_check::both:
+        ok = from == sg.begin && to == sg.end;
+        break;
+      case scan_check::verify: {
+        // Once per leaf and value, however often the literal occurs.
+        const std::uint32_t stamp = c->stamp_base + static_cast<std::uint32_t>(lo) + 1;
+        if (s.verify_gen[t.leaf] == stamp) continue;
+        s.verify_gen[t.leaf] = stamp;
+        const compiled_leaf& l = c->g->leaves[t.leaf];
+        ok = glob_match(l.spec.pattern,
+                        std::string_view(*c->buffer).substr(sg.begin, sg.end - sg.begin),
+                        l.spec.cased);
+        break;
+      }
+      case scan_check::atom:
+        break;  // handled above
+    }
+    if (ok) mark_true(*c->g, s, t.leaf);
+  }
+  return 0;
+}
+
 }  // namespace
+
+void matcher::scan(const group& g, const group_scan& gs, group_state& st, const std::string& buffer,
+                   const std::vector<scan_segment>& segments) {
+  if (segments.empty()) return;
+  // Stamps identify (scan, value) pairs for the once-per-value glob confirmation.
+  if (st.value_gen > 0xF0000000u - segments.size()) {
+    std::fill(st.verify_gen.begin(), st.verify_gen.end(), 0);
+    st.value_gen = 1;
+  }
+  scan_ctx ctx{&g, &gs, &st, &buffer, &segments, st.value_gen, &stats_.hits};
+  st.value_gen += static_cast<std::uint32_t>(segments.size()) + 1;
+  hs_scan(gs.db->get(), buffer.data(), static_cast<unsigned>(buffer.size()), 0, scratch_->get(),
+          on_hit, &ctx);
+  ++stats_.scans;
+}
 
 void matcher::run_group(std::uint32_t gi, const event& e, std::vector<match_ref>& out) {
   const group& g = rules_->groups[gi];
@@ -313,78 +421,68 @@ void matcher::run_group(std::uint32_t gi, const event& e, std::vector<match_ref>
   if (++st.gen == 0) {
     std::fill(st.leaf_gen.begin(), st.leaf_gen.end(), 0);
     std::fill(st.inst_gen.begin(), st.inst_gen.end(), 0);
+    std::fill(st.atom_gen.begin(), st.atom_gen.end(), 0);
+    std::fill(st.regex_pass_gen.begin(), st.regex_pass_gen.end(), 0);
     st.gen = 1;
   }
   st.candidates.clear();
-  auto on_hit = [](unsigned int id, unsigned long long, unsigned long long to, unsigned int,
-                   void* ctx) -> int {
-    auto* c = static_cast<scan_ctx*>(ctx);
-    auto* s = static_cast<group_state*>(c->st);
-    const field_scan& fs = *c->scan;
-    for (std::uint32_t k = fs.first[id]; k < fs.first[id + 1]; ++k) {
-      const scan_target& t = fs.targets[k];
-      if (s->leaf_gen[t.leaf] == s->gen) continue;  // already true for this event
-      bool ok = false;
-      switch (t.check) {
-        case scan_check::none:
-          ok = true;
-          break;
-        case scan_check::start:
-          ok = to == t.length;
-          break;
-        case scan_check::end:
-          ok = to == c->text.size();
-          break;
-        case scan_check::both:
-          ok = to == t.length && to == c->text.size();
-          break;
-        case scan_check::verify: {
-          // Once per leaf and value, however often the literal occurs.
-          if (s->verify_gen[t.leaf] == s->value_gen) continue;
-          s->verify_gen[t.leaf] = s->value_gen;
-          const compiled_leaf& l = c->g->leaves[t.leaf];
-          ok = glob_match(l.spec.pattern, c->text, l.spec.cased);
-          break;
-        }
-      }
-      if (!ok) continue;
-      s->leaf_gen[t.leaf] = s->gen;
-      s->leaf_val[t.leaf] = 1;
-      for (auto inst : c->g->triggers[t.leaf]) {
-        if (s->inst_gen[inst] != s->gen) {
-          s->inst_gen[inst] = s->gen;
-          s->candidates.push_back(inst);
-        }
-      }
-    }
-    return 0;
-  };
-  const field_scan* keyword = g.keyword_scan >= 0 ? &g.scans[static_cast<std::size_t>(g.keyword_scan)]
-                                                  : nullptr;
+  st.atoms_hit.clear();
+  // One pass over the event: equality lookups, and the buffers to scan.
+  buffer_.clear();
+  segments_.clear();
+  kw_buffer_.clear();
+  kw_segments_.clear();
+  const auto& wanted = g.scan.fields;
+  const bool field_scan = static_cast<bool>(g.scan.db);
+  const bool keyword_scan = static_cast<bool>(g.keyword_scan.db);
+  const auto& eq = g.equals;
   for (const auto& f : e.fields) {
     if (f.v.is_null()) continue;
-    const field_scan* scan = nullptr;
     const field_id id = canon_(f.id);
-    if (id < g.scan_of_field.size() && g.scan_of_field[id] >= 0) {
-      scan = &g.scans[static_cast<std::size_t>(g.scan_of_field[id])];
-    }
-    if (scan == nullptr && (keyword == nullptr || !f.v.is_string())) continue;
+    const bool equality = id < eq.of_field.size() && eq.of_field[id] >= 0;
+    const bool read = field_scan && id < wanted.size() && wanted[id] != 0;
+    const bool keyword = keyword_scan && f.v.is_string();
+    if (!equality && !read && !keyword) continue;
     const std::string_view text = f.v.text(text_);
-    if (++st.value_gen == 0) {
-      std::fill(st.verify_gen.begin(), st.verify_gen.end(), 0);
-      st.value_gen = 1;
+    if (equality) {
+      lower_.assign(text);
+      for (char& ch : lower_)
+        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+      const auto& map = eq.maps[static_cast<std::size_t>(eq.of_field[id])];
+      if (auto it = map.find(lower_); it != map.end()) {
+        for (auto leaf : it->second)
+          if (st.leaf_gen[leaf] != st.gen) mark_true(g, st, leaf);
+      }
     }
-    if (scan != nullptr) {
-      scan_ctx ctx{&g, &st, scan, text};
-      hs_scan(scan->db->get(), text.data(), static_cast<unsigned>(text.size()), 0,
-              scratch_->get(), on_hit, &ctx);
-      ++stats_.scans;
+    if (text.empty()) continue;
+    if (read) {
+      segment sg{static_cast<std::uint32_t>(buffer_.size()), 0, id, f.v.is_string()};
+      buffer_.append(text);
+      sg.end = static_cast<std::uint32_t>(buffer_.size());
+      segments_.push_back(sg);
     }
-    if (keyword != nullptr && f.v.is_string()) {
-      scan_ctx ctx{&g, &st, keyword, text};
-      hs_scan(keyword->db->get(), text.data(), static_cast<unsigned>(text.size()), 0,
-              scratch_->get(), on_hit, &ctx);
-      ++stats_.scans;
+    if (keyword) {
+      segment sg{static_cast<std::uint32_t>(kw_buffer_.size()), 0, id, true};
+      kw_buffer_.append(text);
+      sg.end = static_cast<std::uint32_t>(kw_buffer_.size());
+      kw_segments_.push_back(sg);
+    }
+  }
+  if (field_scan) scan(g, g.scan, st, buffer_, segments_);
+  if (keyword_scan) scan(g, g.keyword_scan, st, kw_buffer_, kw_segments_);
+  // Regexes whose prefilter passed: marked, and their rules become candidates.
+  if (g.regex_filter && !st.atoms_hit.empty()) {
+    g.regex_filter->AllPotentials(st.atoms_hit, &st.potentials);
+    for (int r : st.potentials) {
+      st.regex_pass_gen[static_cast<std::size_t>(r)] = st.gen;
+      const std::uint32_t leaf = g.leaf_of_regex[static_cast<std::size_t>(r)];
+      if (!g.leaves[leaf].prefiltered) continue;
+      for (auto inst : g.triggers[leaf]) {
+        if (st.inst_gen[inst] != st.gen) {
+          st.inst_gen[inst] = st.gen;
+          st.candidates.push_back(inst);
+        }
+      }
     }
   }
   for (auto inst : g.always) {
@@ -433,6 +531,9 @@ bool matcher::leaf_value(const group& g, group_state& st, std::uint32_t leaf, co
   if (st.leaf_gen[leaf] == st.gen) return st.leaf_val[leaf] != 0;
   const compiled_leaf& l = g.leaves[leaf];
   if (l.scanned) return false;  // a scanned leaf that did not hit is false
+  if (l.prefiltered && st.regex_pass_gen[static_cast<std::size_t>(l.regex)] != st.gen) {
+    return false;  // its atoms are not in the event: the regex cannot match
+  }
   const bool v = eval_leaf(l, e, canon_);
   st.leaf_gen[leaf] = st.gen;
   st.leaf_val[leaf] = v ? 1 : 0;

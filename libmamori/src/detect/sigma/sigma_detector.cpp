@@ -279,6 +279,9 @@ void sigma_detector::finish(finding_sink& out) {
 sigma_detector_stats sigma_detector::stats() const {
   sigma_detector_stats st = impl_->stats;
   st.rule_evaluations = impl_->m.stats().rule_evaluations;
+  st.group_evaluations = impl_->m.stats().group_evaluations;
+  st.scans = impl_->m.stats().scans;
+  st.hits = impl_->m.stats().hits;
   st.correlations = impl_->correlations.stats();
   return st;
 }

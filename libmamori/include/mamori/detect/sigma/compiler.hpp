@@ -6,8 +6,8 @@
 //    against the groups its format and discriminator fields (Channel, EventID, ...) select.
 //  - Field names are resolved to field ids once, here.
 //  - Within a group, identical predicates are shared, and every string pattern (equals,
-//    contains, startswith, endswith, wildcards, windash, encodings) on one field goes into
-//    one Vectorscan database: scanning a field value once yields every pattern hit.
+//    contains, startswith, endswith, wildcards, windash, encodings) of every field goes into
+//    one Vectorscan database: one scan per event and group yields every pattern hit.
 //  - Each rule is a small boolean program over leaves, with a trigger set: leaves of which
 //    at least one must hit for the rule to possibly match. A rule is evaluated only when one
 //    of its triggers hit (or always, when no such set exists: `not x`, regex-only rules).
@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "mamori/detect/sigma/correlation.hpp"
@@ -27,6 +28,7 @@
 
 namespace re2 {
 class RE2;
+class FilteredRE2;
 }
 
 namespace mamori::sigma {
@@ -55,6 +57,8 @@ struct compiled_leaf {
   std::vector<field_id> ref_fields;  // fieldref: the other field's candidate ids
   bool scanned = false;              // decided by a Vectorscan scan (hit = true)
   std::shared_ptr<const re2::RE2> re;
+  std::int32_t regex = -1;   // index in the group's regex prefilter
+  bool prefiltered = false;  // regex with atoms: RE2 runs only when they were found
   float cost = 1;  // how often it is expected to hit (trigger selection)
 };
 
@@ -76,18 +80,31 @@ enum class scan_check : std::uint8_t {
   end,     // endswith: the literal ends at the end of the value
   both,    // equals
   verify,  // the literal is only part of the pattern: glob_match decides
+  atom,    // a regex prefilter atom (target.leaf is the atom index)
 };
 
 struct scan_target {
   std::uint32_t leaf = 0;
   scan_check check = scan_check::none;
-  std::uint32_t length = 0;  // literal length (offset checks)
+  std::uint32_t length = 0;         // literal length (offset checks)
+  field_id field = invalid_field;   // the field the leaf reads; invalid_field: keyword
 };
 
-struct field_scan {
+// A Vectorscan database of a group. The matcher scans, in one call, the concatenation of the
+// values of the fields the group's rules read (for the keyword database: every string field);
+// a hit is attributed to the value it lies in by its offset.
+struct group_scan {
   std::shared_ptr<const hs_db> db;
   std::vector<std::uint32_t> first;  // pattern id → first index into targets (size n+1)
   std::vector<scan_target> targets;
+  std::vector<std::uint8_t> fields;  // field id → 1 when some literal reads that field
+};
+
+// Case-insensitive equality tests (`Field: value`, the most common Sigma test), indexed:
+// one hash lookup of the lower-cased value per field instead of a scan.
+struct equality_index {
+  std::vector<std::int32_t> of_field;  // field id → index into maps, -1
+  std::vector<std::unordered_map<std::string, std::vector<std::uint32_t>>> maps;  // → leaves
 };
 
 struct group {
@@ -96,9 +113,14 @@ struct group {
   std::vector<rule_instance> instances;
   std::vector<std::vector<std::uint32_t>> triggers;  // leaf → instances it triggers
   std::vector<std::uint32_t> always;                 // instances evaluated on every event
-  std::vector<std::int32_t> scan_of_field;           // field id → index into scans, -1
-  std::vector<field_scan> scans;
-  std::int32_t keyword_scan = -1;                     // index into scans, -1 if none
+  group_scan scan;                                   // field literals
+  group_scan keyword_scan;                           // keyword literals (all string fields)
+  equality_index equals;
+  // Regex prefilter (RE2's FilteredRE2): its atoms are scanned with the literals; a regex
+  // whose atoms were not found cannot match and is not run.
+  std::shared_ptr<const re2::FilteredRE2> regex_filter;
+  std::vector<std::uint32_t> leaf_of_regex;
+  std::size_t atoms = 0;
 };
 
 struct compile_stats {
@@ -106,6 +128,7 @@ struct compile_stats {
   std::size_t instances = 0;
   std::size_t leaves = 0;
   std::size_t scanned_patterns = 0;
+  std::size_t indexed_equalities = 0;
   std::size_t fallback_patterns = 0;  // patterns Vectorscan cannot take (glob_match instead)
   std::size_t databases = 0;
   std::size_t always_instances = 0;

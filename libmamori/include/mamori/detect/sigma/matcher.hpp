@@ -27,11 +27,21 @@ struct matcher_stats {
   std::uint64_t events = 0;
   std::uint64_t group_evaluations = 0;
   std::uint64_t scans = 0;
+  std::uint64_t hits = 0;  // literal occurrences reported by Vectorscan
   std::uint64_t rule_evaluations = 0;
   std::uint64_t matches = 0;
 };
 
 class hs_scratch;
+struct matcher_group_state;
+
+// One field value inside the buffer a group scans.
+struct scan_segment {
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+  field_id field = invalid_field;  // canonical id
+  bool is_string = false;
+};
 
 // Sigma addresses fields by their names with spaces removed (rules specification, "Field
 // Usage": `New Value` → NewValue): the Windows Defender field "Threat Name" is ThreatName to
@@ -71,11 +81,13 @@ class matcher {
 
  private:
   struct dispatch;
-  struct group_state;
+  using group_state = matcher_group_state;
 
   dispatch& dispatch_for(std::uint16_t decoder);
   const std::vector<std::uint32_t>& groups_for(const event& e);
   void run_group(std::uint32_t gi, const event& e, std::vector<match_ref>& out);
+  void scan(const group& g, const group_scan& gs, group_state& st, const std::string& buffer,
+            const std::vector<scan_segment>& segments);
   bool eval(const group& g, group_state& st, const dnode& d, const event& e);
   bool leaf_value(const group& g, group_state& st, std::uint32_t leaf, const event& e);
   void collect(const group& g, group_state& st, const dnode& d, const event& e,
@@ -91,6 +103,11 @@ class matcher {
   std::uint32_t event_gen_ = 0;
   std::string key_;
   std::string text_;
+  std::string buffer_;  // concatenated field values scanned for one group
+  std::vector<scan_segment> segments_;
+  std::string kw_buffer_;  // every string value, for keyword rules
+  std::vector<scan_segment> kw_segments_;
+  std::string lower_;
   matcher_stats stats_;
 };
 

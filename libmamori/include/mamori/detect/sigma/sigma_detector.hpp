@@ -38,6 +38,9 @@ struct sigma_detector_stats {
   std::uint64_t matches = 0;
   std::uint64_t findings = 0;
   std::uint64_t rule_evaluations = 0;
+  std::uint64_t group_evaluations = 0;  // (event, group) pairs
+  std::uint64_t scans = 0;              // Vectorscan scans (one per event and group)
+  std::uint64_t hits = 0;               // literal occurrences they reported
   correlation_stats correlations;
 };
 
