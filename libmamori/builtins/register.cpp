@@ -4,8 +4,7 @@
 
 #include "mamori/decode/decoder.hpp"
 
-#define MAMORI_BUILTIN_DECODERS(X) \
-  X(cloudtrail)
+#define MAMORI_BUILTIN_DECODERS(X) X(cloudtrail)
 
 namespace mamori {
 

@@ -9,14 +9,13 @@
 // the diff like code.
 
 #include <gtest/gtest.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <zlib.h>
-#include <zstd.h>
 
 #include "mamori/output/event_writer.hpp"
 #include "mamori/pipeline/parse_job.hpp"

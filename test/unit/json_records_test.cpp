@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "mamori/io/json_records.hpp"
+
+#include <gtest/gtest.h>
 
 namespace mamori {
 namespace {
@@ -37,7 +37,8 @@ TEST(JsonRecords, Ndjson) {
 }
 
 TEST(JsonRecords, CloudTrailWrapperWithOtherMembersFirst) {
-  auto r = split("{\"meta\": {\"x\": [1]},\n \"Records\": [\n {\"e\": \"]\\\"\"},\n {\"f\": 2}\n]}");
+  auto r =
+      split("{\"meta\": {\"x\": [1]},\n \"Records\": [\n {\"e\": \"]\\\"\"},\n {\"f\": 2}\n]}");
   EXPECT_EQ(r.layout, json_layout::wrapper);
   EXPECT_EQ(r.wrapper, "Records");
   ASSERT_EQ(r.records.size(), 2u);

@@ -58,84 +58,113 @@ class cloudtrail_decoder final : public json_decoder {
       if (doc.error()) return "eventJson is not valid JSON";
       return map(doc.value(), ev, ctx);
     }
-    auto event_time = json::str(rec, "eventTime");
-    auto event_name = json::str(rec, "eventName");
-    auto event_source = json::str(rec, "eventSource");
-    if (!event_time || !event_name || !event_source) {
-      return "not a CloudTrail event: eventTime, eventName or eventSource missing";
+    // Flatten first, then read the normalized attributes back from the raw fields by id:
+    // one pass over the JSON instead of a key search per attribute.
+    flatten(rec, ev, ctx);
+    // Logstash-shipped CloudTrail replaces eventTime with @timestamp.
+    std::string_view event_time = ev.raw_string(f_.event_time);
+    if (event_time.empty()) event_time = ev.raw_string(f_.logstash_time);
+    const std::string_view event_name = ev.raw_string(f_.event_name);
+    const std::string_view event_source = ev.raw_string(f_.event_source);
+    if (event_time.empty() || event_name.empty() || event_source.empty()) {
+      return "not a CloudTrail event: eventTime (or @timestamp), eventName or eventSource missing";
     }
-    auto t = timeparse::iso8601(*event_time);
+    auto t = timeparse::iso8601(event_time);
     if (!t) return "eventTime is not an ISO 8601 timestamp";
     ev.time_ns = *t;
-    ev.set(ocsf::attr::metadata_original_time, value::string(ctx.store(*event_time)));
+    auto copy = [&](ocsf::attr a, field_id id) {
+      const value* v = ev.raw(id);
+      if (v != nullptr && !v->is_null() && !(v->is_string() && v->s.empty())) ev.set(a, *v);
+    };
+    ev.set(ocsf::attr::metadata_original_time, value::string(event_time));
 
-    const bool console_login =
-        *event_name == "ConsoleLogin" || json::str(rec, "eventType") == "AwsConsoleSignIn";
-    if (console_login) {
+    const std::string_view event_type = ev.raw_string(f_.event_type);
+    if (event_name == "ConsoleLogin" || event_type == "AwsConsoleSignIn") {
       ev.class_uid = ocsf::event_class::authentication;
       ev.activity_id = ocsf::activity::logon;
-      auto outcome = json::str(rec, "responseElements.ConsoleLogin");
-      ev.status = outcome == "Success" ? ocsf::status_id::success
+      const std::string_view outcome = ev.raw_string(f_.console_login);
+      ev.status = outcome == "Success"   ? ocsf::status_id::success
                   : outcome == "Failure" ? ocsf::status_id::failure
                                          : ocsf::status_id::unknown;
-      if (auto mfa = json::str(rec, "additionalEventData.MFAUsed")) {
-        ev.set(ocsf::attr::is_mfa, value::boolean(*mfa == "Yes"));
-      }
+      const std::string_view mfa = ev.raw_string(f_.mfa_used);
+      if (!mfa.empty()) ev.set(ocsf::attr::is_mfa, value::boolean(mfa == "Yes"));
     } else {
       ev.class_uid = ocsf::event_class::api_activity;
-      ev.activity_id = activity_of(*event_name);
-      ev.status = json::has(rec, "errorCode") ? ocsf::status_id::failure
-                                              : ocsf::status_id::success;
+      ev.activity_id = activity_of(event_name);
+      ev.status =
+          ev.raw(f_.error_code) != nullptr ? ocsf::status_id::failure : ocsf::status_id::success;
     }
-    set_from(ev, ocsf::attr::api_error, rec, "errorCode", ctx);
-    set_from(ev, ocsf::attr::api_error_message, rec, "errorMessage", ctx);
-    if (auto err = json::str(rec, "errorMessage")) {
-      ev.set(ocsf::attr::status_detail, value::string(ctx.store(*err)));
-    }
-
-    ev.set(ocsf::attr::api_service, value::string(ctx.store(*event_source)));
-    ev.set(ocsf::attr::api_operation, value::string(ctx.store(*event_name)));
-    set_from(ev, ocsf::attr::api_request_uid, rec, "requestID", ctx);
-    set_from(ev, ocsf::attr::metadata_uid, rec, "eventID", ctx);
-    set_from(ev, ocsf::attr::metadata_log_name, rec, "eventType", ctx);
+    copy(ocsf::attr::api_error, f_.error_code);
+    copy(ocsf::attr::api_error_message, f_.error_message);
+    copy(ocsf::attr::status_detail, f_.error_message);
+    copy(ocsf::attr::api_service, f_.event_source);
+    copy(ocsf::attr::api_operation, f_.event_name);
+    copy(ocsf::attr::api_request_uid, f_.request_id);
+    copy(ocsf::attr::metadata_uid, f_.event_id);
+    copy(ocsf::attr::metadata_log_name, f_.event_type);
     ev.set(ocsf::attr::metadata_product, value::string("CloudTrail"));
     ev.set(ocsf::attr::metadata_vendor, value::string("AWS"));
     ev.set(ocsf::attr::cloud_provider, value::string("AWS"));
-    set_from(ev, ocsf::attr::cloud_region, rec, "awsRegion", ctx);
-    set_from(ev, ocsf::attr::cloud_account, rec, "recipientAccountId", ctx);
-    set_from(ev, ocsf::attr::http_user_agent, rec, "userAgent", ctx);
+    copy(ocsf::attr::cloud_region, f_.region);
+    copy(ocsf::attr::cloud_account, f_.recipient_account);
+    copy(ocsf::attr::http_user_agent, f_.user_agent);
 
-    if (auto src = json::str(rec, "sourceIPAddress")) {
-      ev.set(looks_like_ip(*src) ? ocsf::attr::src_ip : ocsf::attr::src_hostname,
-             value::string(ctx.store(*src)));
+    const std::string_view src = ev.raw_string(f_.source_ip);
+    if (!src.empty()) {
+      ev.set(looks_like_ip(src) ? ocsf::attr::src_ip : ocsf::attr::src_hostname,
+             value::string(src));
     }
 
     // Identity: the name an analyst recognises, per identity type.
-    auto type = json::str(rec, "userIdentity.type");
-    if (type) ev.set(ocsf::attr::actor_user_type, value::string(ctx.store(*type)));
-    std::optional<std::string_view> name = json::str(rec, "userIdentity.userName");
-    if (!name && type == "Root") name = "root";
-    if (!name) name = json::str(rec, "userIdentity.sessionContext.sessionIssuer.userName");
-    if (!name) {
-      if (auto arn = json::str(rec, "userIdentity.arn")) {
-        name = arn->substr(arn->rfind('/') == std::string_view::npos ? 0 : arn->rfind('/') + 1);
-      }
+    const std::string_view type = ev.raw_string(f_.identity_type);
+    if (!type.empty()) ev.set(ocsf::attr::actor_user_type, value::string(type));
+    const std::string_view arn = ev.raw_string(f_.identity_arn);
+    std::string_view name = ev.raw_string(f_.identity_user_name);
+    if (name.empty() && type == "Root") name = "root";
+    if (name.empty()) name = ev.raw_string(f_.issuer_user_name);
+    if (name.empty() && !arn.empty()) {
+      const std::size_t slash = arn.rfind('/');
+      name = slash == std::string_view::npos ? arn : arn.substr(slash + 1);
     }
-    if (!name) name = json::str(rec, "userIdentity.invokedBy");
-    if (name && !name->empty()) ev.set(ocsf::attr::actor_user_name, value::string(ctx.store(*name)));
-    if (auto arn = json::str(rec, "userIdentity.arn")) {
-      ev.set(ocsf::attr::actor_user_uid, value::string(ctx.store(*arn)));
+    if (name.empty()) name = ev.raw_string(f_.invoked_by);
+    if (!name.empty()) ev.set(ocsf::attr::actor_user_name, value::string(name));
+    if (!arn.empty()) {
+      ev.set(ocsf::attr::actor_user_uid, value::string(arn));
     } else {
-      set_from(ev, ocsf::attr::actor_user_uid, rec, "userIdentity.principalId", ctx);
+      copy(ocsf::attr::actor_user_uid, f_.principal_id);
     }
-    set_from(ev, ocsf::attr::actor_user_tenant, rec, "userIdentity.accountId", ctx);
-    set_from(ev, ocsf::attr::actor_session_uid, rec, "userIdentity.accessKeyId", ctx);
-
-    flatten(rec, ev, ctx);
+    copy(ocsf::attr::actor_user_tenant, f_.account_id);
+    copy(ocsf::attr::actor_session_uid, f_.access_key_id);
     return std::nullopt;
   }
 
  private:
+  struct field_ids {
+    field_id event_time = intern_field("eventTime");
+    field_id logstash_time = intern_field("@timestamp");
+    field_id event_name = intern_field("eventName");
+    field_id event_source = intern_field("eventSource");
+    field_id event_type = intern_field("eventType");
+    field_id event_id = intern_field("eventID");
+    field_id request_id = intern_field("requestID");
+    field_id error_code = intern_field("errorCode");
+    field_id error_message = intern_field("errorMessage");
+    field_id region = intern_field("awsRegion");
+    field_id recipient_account = intern_field("recipientAccountId");
+    field_id user_agent = intern_field("userAgent");
+    field_id source_ip = intern_field("sourceIPAddress");
+    field_id console_login = intern_field("responseElements.ConsoleLogin");
+    field_id mfa_used = intern_field("additionalEventData.MFAUsed");
+    field_id identity_type = intern_field("userIdentity.type");
+    field_id identity_arn = intern_field("userIdentity.arn");
+    field_id identity_user_name = intern_field("userIdentity.userName");
+    field_id issuer_user_name = intern_field("userIdentity.sessionContext.sessionIssuer.userName");
+    field_id invoked_by = intern_field("userIdentity.invokedBy");
+    field_id principal_id = intern_field("userIdentity.principalId");
+    field_id account_id = intern_field("userIdentity.accountId");
+    field_id access_key_id = intern_field("userIdentity.accessKeyId");
+  };
+  field_ids f_;
   simdjson::dom::parser lake_parser_;
 };
 
@@ -143,8 +172,9 @@ decoder_spec cloudtrail_spec() {
   return {
       .name = "cloudtrail",
       .title = "AWS CloudTrail",
-      .reads = "S3-delivered {\"Records\":[...]} files (.json, .json.gz), NDJSON, CloudTrail "
-               "Lake exports (eventJson)",
+      .reads =
+          "S3-delivered {\"Records\":[...]} files (.json, .json.gz), NDJSON, CloudTrail "
+          "Lake exports (eventJson)",
       .level = maturity::stable,
       .hardened = true,
       .sniff =

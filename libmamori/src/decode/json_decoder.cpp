@@ -16,15 +16,11 @@ field_id field_cache::get(std::string_view name) {
 
 const json_probe& probe_json(const sniff_sample& sample) {
   // Sniffers of every JSON decoder ask for the same sample: parse it once per thread.
-  thread_local const char* cached_head = nullptr;
-  thread_local std::size_t cached_size = 0;
+  thread_local std::uint64_t cached_id = 0;
   thread_local std::unique_ptr<json_probe> probe;
-  if (probe && cached_head == sample.head.data() && cached_size == sample.head.size()) {
-    return *probe;
-  }
+  if (probe && sample.id != 0 && cached_id == sample.id) return *probe;
   probe = std::make_unique<json_probe>();
-  cached_head = sample.head.data();
-  cached_size = sample.head.size();
+  cached_id = sample.id;
   input_reader in(memory_input(std::string(sample.head)));
   json_record_reader records(in, sample.head.size() + 1);
   auto first = records.next();
@@ -41,7 +37,7 @@ void json_decoder::decode(input_reader& in, decode_context& ctx) {
   json_record_reader records(in, ctx.options().max_record_size);
   auto report_problems = [&] {
     for (auto& p : records.take_problems()) {
-      if (p.kind == json_record_reader::problem_kind::oversized) {
+      if (p.kind != json_record_reader::problem_kind::truncated) {
         ++ctx.counters().records;
         ctx.reject(p.line, p.offset, std::move(p.reason));
       } else if (!in.stream_error()) {
@@ -82,32 +78,60 @@ void json_decoder::decode(input_reader& in, decode_context& ctx) {
   }
 }
 
+std::uint32_t field_path_trie::child(std::uint32_t parent, std::string_view key) {
+  node& p = nodes_[parent];
+  const std::size_t n = p.children.size();
+  if (p.hint < n && p.children[p.hint].first == key) {
+    return p.children[p.hint++].second;
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    if (p.children[k].first == key) {
+      p.hint = k + 1;
+      return p.children[k].second;
+    }
+  }
+  std::string path = p.path.empty() ? std::string(key) : p.path + "." + std::string(key);
+  const auto index = static_cast<std::uint32_t>(nodes_.size());
+  nodes_[parent].children.emplace_back(std::string(key), index);
+  nodes_[parent].hint = nodes_[parent].children.size();
+  nodes_.push_back(node{std::move(path), invalid_field, {}, 0});
+  return index;
+}
+
+field_id field_path_trie::id(std::uint32_t n) {
+  node& nd = nodes_[n];
+  if (nd.id == invalid_field) nd.id = intern_field(nd.path);
+  return nd.id;
+}
+
 void json_decoder::flatten(simdjson::dom::element element, event& ev, decode_context& ctx,
                            std::string_view prefix) {
-  std::string path(prefix);
-  flatten_into(element, ev, ctx, path);
+  std::uint32_t node = field_path_trie::root;
+  // A prefix ("log", "properties") is a chain of trie nodes, one per dotted segment.
+  while (!prefix.empty()) {
+    const std::size_t dot = prefix.find('.');
+    node = paths_.child(node, prefix.substr(0, dot));
+    if (dot == std::string_view::npos) break;
+    prefix.remove_prefix(dot + 1);
+  }
+  flatten_into(element, ev, ctx, node);
 }
 
 void json_decoder::flatten_into(simdjson::dom::element element, event& ev, decode_context& ctx,
-                                std::string& path) {
+                                std::uint32_t node) {
   using simdjson::dom::element_type;
   switch (element.type()) {
-    case element_type::OBJECT: {
-      const std::size_t base = path.size();
+    case element_type::OBJECT:
       for (auto [key, child] : element.get_object()) {
-        if (base > 0) path += '.';
-        path.append(key.data(), key.size());
-        flatten_into(child, ev, ctx, path);
-        path.resize(base);
+        flatten_into(child, ev, ctx, paths_.child(node, key));
       }
       return;
-    }
     case element_type::ARRAY:
-      for (auto child : element.get_array()) flatten_into(child, ev, ctx, path);
+      for (auto child : element.get_array()) flatten_into(child, ev, ctx, node);
       return;
     default:
-      if (path.empty()) return;
-      ev.add_raw(fields_.get(path), json::to_value(element, ctx));
+      if (node == field_path_trie::root) return;
+      ev.add_raw(paths_.id(node), json::to_value(element, ctx));
   }
 }
 

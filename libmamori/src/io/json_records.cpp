@@ -12,7 +12,9 @@ namespace {
 constexpr std::array<std::string_view, 7> wrapper_key_list = {
     "Records", "value", "items", "entries", "events", "data", "results"};
 
-bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_ws(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 // Incremental scanner for one JSON value: tracks nesting and strings across buffer refills.
 struct value_scanner {
@@ -109,7 +111,9 @@ struct value_scanner {
 
 }  // namespace
 
-std::span<const std::string_view> json_wrapper_keys() { return wrapper_key_list; }
+std::span<const std::string_view> json_wrapper_keys() {
+  return wrapper_key_list;
+}
 
 json_record_reader::json_record_reader(input_reader& in, std::size_t max_record)
     : in_(in), max_record_(max_record) {}
@@ -242,8 +246,8 @@ std::optional<json_record_reader::record> json_record_reader::next_scanned_recor
     std::string_view b = in_.buffered();
     if (b.empty()) {
       if (in_array_) {
-        problems_.push_back({line_, in_.offset(),
-                             "input ends inside the top-level array (truncated file?)"});
+        problems_.push_back(
+            {line_, in_.offset(), "input ends inside the top-level array (truncated file?)"});
       }
       done_ = true;
       return std::nullopt;
@@ -276,6 +280,16 @@ std::optional<json_record_reader::record> json_record_reader::next_scanned_recor
         }
         break;
       }
+    }
+    if (scan.complete && scanned == 0) {
+      // A delimiter where a value should start (a stray '}' or ':' in broken input): skip it
+      // so the reader always makes progress.
+      problems_.push_back(
+          {start_line, start_offset,
+           fmt::format("unexpected '{}' where a JSON value should start", in_.buffered()[0]),
+           problem_kind::malformed});
+      in_.consume(1);
+      continue;
     }
     if (scanned > max_record_) oversized = true;  // completed within one buffer
     if (oversized) {

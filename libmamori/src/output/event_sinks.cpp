@@ -81,9 +81,16 @@ class table_writer final : public event_sink {
   buffered_file out_;
 };
 
+// Decodes without printing: validation runs and throughput measurement.
+class null_writer final : public event_sink {
+ public:
+  void consume(const event_batch& /*batch*/) override {}
+};
+
 }  // namespace
 
 std::unique_ptr<event_sink> make_event_writer(event_format format, std::FILE* out) {
+  if (format == event_format::none) return std::make_unique<null_writer>();
   if (format == event_format::table) return std::make_unique<table_writer>(out);
   return std::make_unique<ndjson_writer>(out);
 }

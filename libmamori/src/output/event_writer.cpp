@@ -29,7 +29,9 @@ std::string_view segment(std::string_view path, std::size_t depth) {
   return path.substr(0, path.find('.'));
 }
 
-std::size_t depth_of(std::string_view path) { return std::count(path.begin(), path.end(), '.'); }
+std::size_t depth_of(std::string_view path) {
+  return std::count(path.begin(), path.end(), '.');
+}
 
 // Emits sorted dotted paths as nested objects. Lexicographic order keeps every prefix group
 // contiguous, so one pass with a stack of open objects suffices.
@@ -82,18 +84,18 @@ void append_event_json(std::string& out, const event& e, std::string_view decode
   fmt::format_to(std::back_inserter(out),
                  "{{\"class_uid\":{},\"class_name\":\"{}\",\"category_uid\":{},"
                  "\"category_name\":\"{}\",\"activity_id\":{},\"type_uid\":{},",
-                 cls, ocsf::class_name(e.class_uid), cat, ocsf::category_name(cat),
-                 e.activity_id, e.type_uid());
+                 cls, ocsf::class_name(e.class_uid), cat, ocsf::category_name(cat), e.activity_id,
+                 e.type_uid());
   if (e.time_ns != 0) {
     fmt::format_to(std::back_inserter(out), "\"time\":{},\"time_dt\":\"{}\",",
                    e.time_ns / 1'000'000, timeparse::format_rfc3339(e.time_ns));
   }
-  fmt::format_to(std::back_inserter(out),
-                 "\"severity_id\":{},\"status_id\":{},\"status\":\"{}\",",
+  fmt::format_to(std::back_inserter(out), "\"severity_id\":{},\"status_id\":{},\"status\":\"{}\",",
                  static_cast<int>(e.severity), static_cast<int>(e.status),
                  ocsf::status_name(e.status));
   if (e.get(ocsf::attr::severity) == nullptr) {
-    fmt::format_to(std::back_inserter(out), "\"severity\":\"{}\",", ocsf::severity_name(e.severity));
+    fmt::format_to(std::back_inserter(out), "\"severity\":\"{}\",",
+                   ocsf::severity_name(e.severity));
   }
 
   // Normalized attributes, plus metadata the pipeline knows.
@@ -106,8 +108,9 @@ void append_event_json(std::string& out, const event& e, std::string_view decode
     if (f.id == ocsf::id(ocsf::attr::file_md5) || f.id == ocsf::id(ocsf::attr::file_sha1) ||
         f.id == ocsf::id(ocsf::attr::file_sha256)) {
       // OCSF fingerprint objects: algorithm_id 1 = MD5, 2 = SHA-1, 3 = SHA-256.
-      const int alg = f.id == ocsf::id(ocsf::attr::file_md5) ? 1
-                      : f.id == ocsf::id(ocsf::attr::file_sha1) ? 2 : 3;
+      const int alg = f.id == ocsf::id(ocsf::attr::file_md5)    ? 1
+                      : f.id == ocsf::id(ocsf::attr::file_sha1) ? 2
+                                                                : 3;
       hashes += hashes.empty() ? "[" : ",";
       fmt::format_to(std::back_inserter(hashes), "{{\"algorithm_id\":{},\"value\":", alg);
       json_text::append_value(hashes, f.v);
@@ -136,36 +139,43 @@ void append_event_json(std::string& out, const event& e, std::string_view decode
   entries.push_back({"metadata.log_offset", &log_offset, {}});
   emit_nested(out, entries);
 
-  // Source fields under their own names; a repeated name becomes an array.
-  std::vector<std::size_t> raw;
-  raw.reserve(e.fields.size());
-  for (std::size_t k = 0; k < e.fields.size(); ++k)
-    if (e.fields[k].origin == field_origin::raw) raw.push_back(k);
-  if (!raw.empty()) {
-    std::stable_sort(raw.begin(), raw.end(), [&](std::size_t a, std::size_t b) {
-      return e.fields[a].id < e.fields[b].id;
-    });
-    out += ",\"unmapped\":{";
-    for (std::size_t k = 0; k < raw.size();) {
-      std::size_t j = k;
-      while (j < raw.size() && e.fields[raw[j]].id == e.fields[raw[k]].id) ++j;
-      if (k > 0) out += ',';
-      json_text::append_string(out, registry.name(e.fields[raw[k]].id));
-      out += ':';
-      if (j - k == 1) {
-        json_text::append_value(out, e.fields[raw[k]].v);
-      } else {
-        out += '[';
-        for (std::size_t m = k; m < j; ++m) {
-          if (m > k) out += ',';
-          json_text::append_value(out, e.fields[raw[m]].v);
-        }
-        out += ']';
-      }
-      k = j;
-    }
-    out += '}';
+  // Source fields under their own names, in the record's order; a repeated name becomes an
+  // array at the place of its first occurrence. A per-thread stamp table (indexed by field id)
+  // marks names already written, so this stays linear in the number of fields.
+  thread_local std::vector<std::uint32_t> stamps;
+  thread_local std::uint32_t generation = 0;
+  if (++generation == 0) {
+    std::fill(stamps.begin(), stamps.end(), 0);
+    generation = 1;
   }
+  bool first_raw = true;
+  for (std::size_t k = 0; k < e.fields.size(); ++k) {
+    const field& f = e.fields[k];
+    if (f.origin != field_origin::raw) continue;
+    if (f.id >= stamps.size()) stamps.resize(f.id + 1024, 0);
+    if (stamps[f.id] == generation) continue;
+    stamps[f.id] = generation;
+    out += first_raw ? ",\"unmapped\":{" : ",";
+    first_raw = false;
+    json_text::append_string(out, registry.name(f.id));
+    out += ':';
+    std::size_t repeats = 0;
+    for (std::size_t m = k + 1; m < e.fields.size(); ++m)
+      if (e.fields[m].id == f.id && e.fields[m].origin == field_origin::raw) ++repeats;
+    if (repeats == 0) {
+      json_text::append_value(out, f.v);
+      continue;
+    }
+    out += '[';
+    json_text::append_value(out, f.v);
+    for (std::size_t m = k + 1; m < e.fields.size(); ++m) {
+      if (e.fields[m].id != f.id || e.fields[m].origin != field_origin::raw) continue;
+      out += ',';
+      json_text::append_value(out, e.fields[m].v);
+    }
+    out += ']';
+  }
+  if (!first_raw) out += '}';
   out += '}';
 }
 

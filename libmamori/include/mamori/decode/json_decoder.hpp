@@ -40,6 +40,26 @@ class field_cache {
   std::unordered_map<std::string, field_id, hash, std::equal_to<>> ids_;
 };
 
+// The dotted paths of a JSON source as a trie, so flattening a record looks up each key among
+// its siblings (usually at the position predicted from the previous record, since a source
+// writes its keys in a stable order) instead of hashing the whole path per leaf.
+class field_path_trie {
+ public:
+  static constexpr std::uint32_t root = 0;
+  field_path_trie() { nodes_.emplace_back(); }
+  std::uint32_t child(std::uint32_t parent, std::string_view key);
+  field_id id(std::uint32_t node);
+
+ private:
+  struct node {
+    std::string path;
+    field_id id = invalid_field;
+    std::vector<std::pair<std::string, std::uint32_t>> children;
+    std::size_t hint = 0;  // index of the child expected next
+  };
+  std::vector<node> nodes_;
+};
+
 class json_decoder : public decoder {
  public:
   void decode(input_reader& in, decode_context& ctx) final;
@@ -60,7 +80,8 @@ class json_decoder : public decoder {
 
  private:
   void flatten_into(simdjson::dom::element element, event& ev, decode_context& ctx,
-                    std::string& path);
+                    std::uint32_t node);
+  field_path_trie paths_;
   simdjson::dom::parser parser_;
 };
 

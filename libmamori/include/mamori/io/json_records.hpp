@@ -31,7 +31,7 @@ class json_record_reader {
     std::uint64_t line = 0;
     std::uint64_t offset = 0;
   };
-  enum class problem_kind : std::uint8_t { oversized, truncated };
+  enum class problem_kind : std::uint8_t { oversized, truncated, malformed };
   struct problem {
     std::uint64_t line = 0;
     std::uint64_t offset = 0;

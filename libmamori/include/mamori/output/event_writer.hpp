@@ -14,7 +14,7 @@ namespace mamori {
 // attributes nested by path, source fields flat under "unmapped".
 void append_event_json(std::string& out, const event& e, std::string_view decoder_name);
 
-enum class event_format : std::uint8_t { ndjson, table };
+enum class event_format : std::uint8_t { ndjson, table, none };
 
 // Writes events to a FILE* (stdout by default) with large buffered writes.
 std::unique_ptr<event_sink> make_event_writer(event_format format, std::FILE* out);
