@@ -34,6 +34,11 @@ struct finding {
   std::string user;
   std::string host;
   std::string src_ip;
+  // Where the (last) triggering event came from, for SARIF and case links; may be empty.
+  std::string finding_uid;  // stable id (hash of rule and event); generated when empty
+  std::string source_file;
+  std::uint64_t source_line = 0;
+  std::uint64_t source_offset = 0;
 };
 
 ocsf::severity_id severity_from_level(std::string_view level);
