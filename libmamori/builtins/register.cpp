@@ -4,7 +4,15 @@
 
 #include "mamori/decode/decoder.hpp"
 
-#define MAMORI_BUILTIN_DECODERS(X) X(cloudtrail)
+#define MAMORI_BUILTIN_DECODERS(X) \
+  X(cloudtrail)                    \
+  X(syslog)                        \
+  X(journald)                      \
+  X(squid)                         \
+  X(w3c)                           \
+  X(zeek)                          \
+  X(zeek_json)                     \
+  X(proxifier)
 
 namespace mamori {
 

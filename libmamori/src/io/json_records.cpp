@@ -40,6 +40,12 @@ struct value_scanner {
         in_string = true;
         depth = 0;
         k = 1;
+      } else if (c == ']' || c == '}' || c == ',') {
+        // A stray delimiter at the top level: a one-byte (invalid) record, so the reader
+        // always makes progress (a zero-length scalar here looped forever).
+        scalar = true;
+        complete = true;
+        return 1;
       } else {
         scalar = true;
       }
