@@ -6,6 +6,8 @@
 
 #define MAMORI_BUILTIN_DECODERS(X) \
   X(cloudtrail)                    \
+  X(evtx)                          \
+  X(winjson)                       \
   X(syslog)                        \
   X(journald)                      \
   X(squid)                         \

@@ -3,10 +3,10 @@
 // <input>.expected.stderr (diagnostics, as the CLI renders them). The directory name is the
 // format the sniffer must choose ("unknown" = no decoder may claim it).
 // Inputs taken from ../shared/data are not copied into the repository: a <case>.ref file names
-// the shared file and the transformations that make the case (decompress: gzip, head_lines,
-// replace_line, compress: gzip|zstd, truncate_percent), applied in the order written. Those cases skip when ../shared/data is absent.
-// Regenerate after an intended change: MAMORI_UPDATE_GOLDEN=1 ctest -R Golden, then review
-// the diff like code.
+// the shared file and the transformations that make the case (decompress: gzip, skip_lines,
+// head_lines, replace_line, compress: gzip|zstd, truncate_percent, corrupt_bytes), applied in
+// the order written. Those cases skip when ../shared/data is absent. Regenerate after an
+// intended change: MAMORI_UPDATE_GOLDEN=1 ctest -R Golden, then review the diff like code.
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -123,6 +123,13 @@ std::optional<std::string> materialize_ref(const fs::path& ref) {
         if (pos != std::string::npos) ++pos;
       }
       if (pos != std::string::npos) data.resize(pos);
+    } else if (key == "skip_lines") {
+      std::size_t n = std::stoul(val), pos = 0;
+      for (std::size_t k = 0; k < n && pos != std::string::npos; ++k) {
+        pos = data.find('\n', pos);
+        if (pos != std::string::npos) ++pos;
+      }
+      data.erase(0, pos == std::string::npos ? data.size() : pos);
     } else if (key == "replace_line") {
       const std::size_t sp = val.find(' ');
       const std::size_t n = std::stoul(val.substr(0, sp));
@@ -134,6 +141,13 @@ std::optional<std::string> materialize_ref(const fs::path& ref) {
       data = val == "zstd" ? zstd_bytes(data) : gzip_bytes(data);
     } else if (key == "truncate_percent") {
       data.resize(data.size() * std::stoul(val) / 100);
+    } else if (key == "corrupt_bytes") {
+      // "OFFSET COUNT": inverts COUNT bytes from OFFSET (binary formats: a damaged chunk).
+      const std::size_t sp = val.find(' ');
+      const std::size_t at = std::stoul(val.substr(0, sp));
+      const std::size_t n = sp == std::string::npos ? 1 : std::stoul(val.substr(sp + 1));
+      for (std::size_t k = at; k < at + n && k < data.size(); ++k)
+        data[k] = static_cast<char>(~data[k]);
     } else {
       ADD_FAILURE() << ref << ": unknown key " << key;
     }

@@ -98,6 +98,10 @@ namespace mamori::ocsf {
   X(metadata_event_code, "metadata.event_code")         \
   X(metadata_log_provider, "metadata.log_provider")     \
   X(metadata_tenant, "metadata.tenant_uid")                   \
+  X(group_name, "group.name")                                  \
+  X(group_uid, "group.uid")                                    \
+  X(parent_name, "process.parent_process.name")                \
+  X(parent_uid, "process.parent_process.uid")                  \
   /* enrichers (docs/enrichers.md); not in OCSF 1.3: extensions */ \
   X(src_region, "src_endpoint.location.region")                \
   X(src_geo_accuracy, "src_endpoint.location.accuracy_radius") \
