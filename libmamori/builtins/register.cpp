@@ -14,7 +14,16 @@
   X(w3c)                           \
   X(zeek)                          \
   X(zeek_json)                     \
-  X(proxifier)
+  X(proxifier)                     \
+  X(okta)                          \
+  X(box)                           \
+  X(gws)                           \
+  X(m365)                          \
+  X(m365_csv)                      \
+  X(entra)                         \
+  X(m365defender)                  \
+  X(panther_test)                  \
+  X(csv)
 
 namespace mamori {
 

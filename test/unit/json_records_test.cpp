@@ -47,6 +47,19 @@ TEST(JsonRecords, CloudTrailWrapperWithOtherMembersFirst) {
   EXPECT_TRUE(r.problems.empty());
 }
 
+TEST(JsonRecords, NdjsonWhoseRecordsHoldAWrapperKeyIsNotAWrapper) {
+  // Google Admin SDK activities carry "events": [...]; one per line is NDJSON, not a wrapper.
+  auto r = split("{\"id\":{\"time\":\"t\"},\"events\":[{\"name\":\"a\"}]}\n"
+                 "{\"id\":{\"time\":\"u\"},\"events\":[{\"name\":\"b\"}]}\n");
+  EXPECT_EQ(r.layout, json_layout::ndjson);
+  ASSERT_EQ(r.records.size(), 2u);
+  EXPECT_EQ(r.records[1], "{\"id\":{\"time\":\"u\"},\"events\":[{\"name\":\"b\"}]}");
+  // The same object alone in its input is a wrapper (a one-line CloudTrail S3 file).
+  auto w = split("{\"Records\":[{\"e\":1},{\"e\":2}]}\n");
+  EXPECT_EQ(w.layout, json_layout::wrapper);
+  EXPECT_EQ(w.records.size(), 2u);
+}
+
 TEST(JsonRecords, ArrayAndPrettyPrinted) {
   auto a = split("[{\"a\":1}, {\"b\":2}, 3]");
   EXPECT_EQ(a.layout, json_layout::array);

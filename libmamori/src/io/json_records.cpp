@@ -145,6 +145,19 @@ bool json_record_reader::detect_layout() {
     return true;
   }
   if (head[p] == '{') {
+    // A wrapper is the whole input: when another value follows the first object, the input
+    // is a sequence of records (NDJSON of Google activities or Okta events, which carry array
+    // members named "events" or "target"), not a wrapper around one.
+    bool only_value = true;
+    {
+      value_scanner whole;
+      const std::size_t len = whole.advance(head.data() + p, head.size() - p);
+      if (whole.complete) {
+        std::size_t r = p + len;
+        while (r < head.size() && is_ws(head[r])) ++r;
+        only_value = r >= head.size();
+      }
+    }
     // Walk the top-level members looking for a wrapper key whose value is an array.
     std::size_t q = p + 1;
     std::uint64_t newlines = 0;
@@ -172,7 +185,7 @@ bool json_record_reader::detect_layout() {
       if (q >= head.size()) break;
       bool wrapper = false;
       for (auto k : wrapper_key_list) wrapper = wrapper || k == name;
-      if (wrapper && head[q] == '[') {
+      if (wrapper && only_value && head[q] == '[') {
         wrapper_key_ = std::string(name);
         line_ += newlines;
         in_.consume(q + 1);
