@@ -238,12 +238,12 @@ std::vector<std::string> stratus_files() {
   return files;
 }
 
-TEST(critical_cloud_change, stratus_red_team_simulation) {
+TEST(cloud_config_change, stratus_red_team_simulation) {
   auto files = stratus_files();
   if (files.empty()) GTEST_SKIP() << "shared data absent: aws-stratus-invictus";
   auto out = run_files(quiet_config(), files);
   std::map<std::string, int> ops;
-  for (const auto* f : out.of("mamori.critical_cloud_change")) {
+  for (const auto* f : out.of("mamori.cloud_config_change")) {
     for (const auto& m : f->matched) ++ops[m.value];
     EXPECT_FALSE(f->evidences.empty());  // the CloudTrail record itself
   }
@@ -254,7 +254,7 @@ TEST(critical_cloud_change, stratus_red_team_simulation) {
   EXPECT_GE(ops["AttachUserPolicy"], 1);
   EXPECT_GE(ops["DeleteFlowLogs"], 1);
   std::set<std::string> ports;
-  for (const auto* f : out.of("mamori.critical_cloud_change")) {
+  for (const auto* f : out.of("mamori.cloud_config_change")) {
     const std::string& op = f->matched[0].value;
     if (op == "AuthorizeSecurityGroupIngress") {
       std::cout << "  " << f->explanation << "\n";

@@ -1,6 +1,6 @@
 // mamori.root_activity: use of the AWS root user (userIdentity.type "Root", not on behalf of
 // an AWS service) and of configured break-glass accounts.
-// mamori.critical_cloud_change: security-critical configuration changes in CloudTrail —
+// mamori.cloud_config_change: security-critical configuration changes in CloudTrail —
 // trails stopped or deleted and other monitoring disabled, security groups opened to
 // 0.0.0.0/0 or ::/0, buckets made public (ACL grants to AllUsers/AuthenticatedUsers, policies
 // with Principal "*", public access blocks removed or weakened), snapshots/images shared with
@@ -122,7 +122,7 @@ class root_activity final : public analytic {
 class critical_change final : public analytic {
  public:
   critical_change(ctx_ptr ctx, const cloud_critical_params& p)
-      : analytic(std::move(ctx), "mamori.critical_cloud_change",
+      : analytic(std::move(ctx), "mamori.cloud_config_change",
                  "Security-critical cloud configuration change"),
         p_(p) {}
 
@@ -192,7 +192,7 @@ std::unique_ptr<analytic> make_root_activity(ctx_ptr ctx, const cloud_critical_p
   return std::make_unique<root_activity>(std::move(ctx), p);
 }
 
-std::unique_ptr<analytic> make_critical_cloud_change(ctx_ptr ctx, const cloud_critical_params& p) {
+std::unique_ptr<analytic> make_cloud_config_change(ctx_ptr ctx, const cloud_critical_params& p) {
   return std::make_unique<critical_change>(std::move(ctx), p);
 }
 

@@ -148,8 +148,8 @@ void read_brute(const reader& r, const YAML::Node& n, brute_force_params& p, con
 void read_analytics(const reader& r, const YAML::Node& a, analytics_config& c) {
   r.keys(a,
          {"brute_force", "brute_force_source", "password_spray", "distributed_brute_force",
-          "impossible_travel", "concurrent_sessions", "infrequent_country", "new_device",
-          "unusual_operation", "mass_activity", "cloud_critical", "anonymizer"},
+          "impossible_travel", "concurrent_countries", "new_country", "new_device",
+          "unusual_service", "mass_activity", "cloud_critical", "anonymizer"},
          "analytics");
   if (auto n = a["brute_force"]) read_brute(r, n, c.brute_force, "brute_force");
   if (auto n = a["brute_force_source"])
@@ -199,22 +199,22 @@ void read_analytics(const reader& r, const YAML::Node& a, analytics_config& c) {
     r.number(n, "low_accuracy_km", p.low_accuracy_km, 0);
     r.level(n, "level", p.level);
   }
-  if (auto n = a["concurrent_sessions"]) {
-    auto& p = c.concurrent_sessions;
+  if (auto n = a["concurrent_countries"]) {
+    auto& p = c.concurrent_countries;
     r.keys(n, {"enabled", "window", "min_countries", "min_switches", "level"},
-           "concurrent_sessions");
+           "concurrent_countries");
     r.flag(n, "enabled", p.enabled);
     r.duration(n, "window", p.window);
     r.number(n, "min_countries", p.min_countries, 2);
     r.number(n, "min_switches", p.min_switches, 1);
     r.level(n, "level", p.level);
   }
-  if (auto n = a["infrequent_country"]) {
-    auto& p = c.infrequent_country;
+  if (auto n = a["new_country"]) {
+    auto& p = c.new_country;
     r.keys(n,
            {"enabled", "min_user_sign_ins", "user_max_share", "org_max_share", "org_min_users",
             "level"},
-           "infrequent_country");
+           "new_country");
     r.flag(n, "enabled", p.enabled);
     r.number(n, "min_user_sign_ins", p.min_user_sign_ins, 0);
     r.number(n, "user_max_share", p.user_max_share, 0);
@@ -232,9 +232,9 @@ void read_analytics(const reader& r, const YAML::Node& a, analytics_config& c) {
     r.flag(n, "device", p.device);
     r.level(n, "level", p.level);
   }
-  if (auto n = a["unusual_operation"]) {
-    auto& p = c.unusual_operation;
-    r.keys(n, {"enabled", "min_user_events", "level", "admin_level"}, "unusual_operation");
+  if (auto n = a["unusual_service"]) {
+    auto& p = c.unusual_service;
+    r.keys(n, {"enabled", "min_user_events", "level", "admin_level"}, "unusual_service");
     r.flag(n, "enabled", p.enabled);
     r.number(n, "min_user_events", p.min_user_events, 0);
     r.level(n, "level", p.level);

@@ -208,6 +208,9 @@ finding analytic::make_finding(const observation& o, std::string_view level) con
   f.user = o.user;
   f.host = o.src_host;
   f.src_ip = o.ip;
+  f.source_file = std::string(source_table::global().path(o.ref.source));
+  f.source_line = o.ref.line;
+  f.source_offset = o.ref.offset;
   return f;
 }
 

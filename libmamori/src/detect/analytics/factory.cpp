@@ -21,14 +21,14 @@ std::vector<std::unique_ptr<detector>> make_analytics(const analytics_config& c)
     out.push_back(make_distributed_brute_force(ctx, c.distributed_brute_force));
   }
   if (c.impossible_travel.enabled) out.push_back(make_impossible_travel(ctx, c.impossible_travel));
-  if (c.concurrent_sessions.enabled) {
-    out.push_back(make_concurrent_sessions(ctx, c.concurrent_sessions));
+  if (c.concurrent_countries.enabled) {
+    out.push_back(make_concurrent_countries(ctx, c.concurrent_countries));
   }
-  if (c.infrequent_country.enabled) {
-    out.push_back(make_infrequent_country(ctx, c.infrequent_country));
+  if (c.new_country.enabled) {
+    out.push_back(make_new_country(ctx, c.new_country));
   }
   if (c.new_device.enabled) out.push_back(make_new_device(ctx, c.new_device));
-  if (c.unusual_operation.enabled) out.push_back(make_unusual_operation(ctx, c.unusual_operation));
+  if (c.unusual_service.enabled) out.push_back(make_unusual_service(ctx, c.unusual_service));
   if (c.mass_activity.enabled) {
     out.push_back(make_mass_activity(ctx, c.mass_activity, file_op::download));
     out.push_back(make_mass_activity(ctx, c.mass_activity, file_op::upload));
@@ -36,20 +36,38 @@ std::vector<std::unique_ptr<detector>> make_analytics(const analytics_config& c)
   }
   if (c.cloud_critical.enabled) {
     out.push_back(make_root_activity(ctx, c.cloud_critical));
-    out.push_back(make_critical_cloud_change(ctx, c.cloud_critical));
+    out.push_back(make_cloud_config_change(ctx, c.cloud_critical));
   }
   if (c.anonymizer.enabled) out.push_back(make_anonymizer(ctx, c.anonymizer));
   return out;
 }
 
+result<analytics_bundle> load_analytics(const std::string& spec, const std::string& state_dir,
+                                        diagnostics& diag) {
+  analytics_bundle b;
+  if (spec == "none") return b;
+  if (spec == "default" || spec.empty()) {
+    b.config = default_analytics_config();
+  } else {
+    auto c = load_analytics_config(spec);
+    if (!c) return tl::unexpected(c.error());
+    b.config = std::move(*c);
+  }
+  if (!state_dir.empty()) b.config.state_dir = state_dir;
+  b.config.diag = &diag;
+  b.enrich = make_enrichers(b.config.enrich, diag);
+  b.detectors = make_analytics(b.config);
+  return b;
+}
+
 std::vector<std::string> analytic_names() {
   return {"mamori.brute_force",        "mamori.brute_force_source",
           "mamori.password_spray",     "mamori.distributed_brute_force",
-          "mamori.impossible_travel",  "mamori.concurrent_sessions",
-          "mamori.infrequent_country", "mamori.new_device",
-          "mamori.unusual_operation",  "mamori.mass_download",
+          "mamori.impossible_travel",  "mamori.concurrent_countries",
+          "mamori.new_country", "mamori.new_device",
+          "mamori.unusual_service",  "mamori.mass_download",
           "mamori.mass_upload",        "mamori.mass_delete",
-          "mamori.root_activity",      "mamori.critical_cloud_change",
+          "mamori.root_activity",      "mamori.cloud_config_change",
           "mamori.anonymizer"};
 }
 

@@ -74,7 +74,7 @@ struct impossible_travel_params {
   std::string level = "high";
 };
 
-struct concurrent_sessions_params {
+struct concurrent_countries_params {
   bool enabled = true;
   std::int64_t window = 60 * minutes_ns;
   int min_countries = 3;  // distinct countries in the window
@@ -82,7 +82,7 @@ struct concurrent_sessions_params {
   std::string level = "high";
 };
 
-struct infrequent_country_params {
+struct new_country_params {
   bool enabled = true;
   int min_user_sign_ins = 10;   // user baseline size before judging
   double user_max_share = 0.0;  // country share of the user's sign-ins at most this
@@ -100,7 +100,7 @@ struct new_device_params {
   std::string level = "low";
 };
 
-struct unusual_operation_params {
+struct unusual_service_params {
   bool enabled = true;
   int min_user_events = 50;  // API calls before the service baseline counts
   std::string level = "low";
@@ -159,10 +159,10 @@ struct analytics_config {
   password_spray_params password_spray;
   distributed_brute_force_params distributed_brute_force;
   impossible_travel_params impossible_travel;
-  concurrent_sessions_params concurrent_sessions;
-  infrequent_country_params infrequent_country;
+  concurrent_countries_params concurrent_countries;
+  new_country_params new_country;
   new_device_params new_device;
-  unusual_operation_params unusual_operation;
+  unusual_service_params unusual_service;
   mass_activity_params mass_activity;
   cloud_critical_params cloud_critical;
   anonymizer_params anonymizer;
@@ -183,6 +183,17 @@ std::vector<std::unique_ptr<detector>> make_analytics(const analytics_config& co
 
 // Names of all analytics (rule uids), in factory order.
 std::vector<std::string> analytic_names();
+
+// Everything `--analytics none|default|FILE` needs: the enrichers to add to the parse job
+// (parse_job::add_enricher) and the detectors to run after the Sigma rules. "none" gives
+// neither; "default" the documented defaults; otherwise FILE is read (errors are values).
+struct analytics_bundle {
+  analytics_config config;
+  enrichment enrich;
+  std::vector<std::unique_ptr<detector>> detectors;
+};
+result<analytics_bundle> load_analytics(const std::string& spec, const std::string& state_dir,
+                                        diagnostics& diag);
 
 // `mamori profile USER`: the stored profile as text (or JSON), nullopt if unknown.
 result<std::string> describe_profile(const std::string& state_dir, std::string_view user,

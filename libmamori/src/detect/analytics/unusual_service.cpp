@@ -1,7 +1,7 @@
-// mamori.unusual_operation: an account calls a service it never used (an account that only
+// mamori.unusual_service: an account calls a service it never used (an account that only
 // ever used S3 calls IAM or EC2), or performs its first administrative operation (a write on
 // an identity, key, audit or guardrail service), after its baseline is past the learning
-// period and holds enough API calls. docs/analytics.md#unusual-operation
+// period and holds enough API calls. docs/analytics.md#unusual-service
 
 #include <fmt/format.h>
 
@@ -14,10 +14,10 @@ namespace mamori::analytics {
 
 namespace {
 
-class unusual_operation final : public analytic {
+class unusual_service final : public analytic {
  public:
-  unusual_operation(ctx_ptr ctx, const unusual_operation_params& p)
-      : analytic(std::move(ctx), "mamori.unusual_operation",
+  unusual_service(ctx_ptr ctx, const unusual_service_params& p)
+      : analytic(std::move(ctx), "mamori.unusual_service",
                  "Unusual service or administrative operation for the account"),
         p_(p) {}
 
@@ -78,14 +78,14 @@ class unusual_operation final : public analytic {
   }
 
  private:
-  unusual_operation_params p_;
+  unusual_service_params p_;
   std::set<std::string> alerted_;
 };
 
 }  // namespace
 
-std::unique_ptr<analytic> make_unusual_operation(ctx_ptr ctx, const unusual_operation_params& p) {
-  return std::make_unique<unusual_operation>(std::move(ctx), p);
+std::unique_ptr<analytic> make_unusual_service(ctx_ptr ctx, const unusual_service_params& p) {
+  return std::make_unique<unusual_service>(std::move(ctx), p);
 }
 
 }  // namespace mamori::analytics

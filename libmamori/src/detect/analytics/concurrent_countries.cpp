@@ -1,7 +1,7 @@
-// mamori.concurrent_sessions: one account signing in successfully from several countries
+// mamori.concurrent_countries: one account signing in successfully from several countries
 // within a window, or switching back and forth between countries (A→B→A→B), which travel
 // cannot explain but two people sharing a credential can. Known egress (VPN, hosting, relay,
-// corporate) is ignored. docs/analytics.md#concurrent-sessions
+// corporate) is ignored. docs/analytics.md#concurrent-countries
 
 #include <fmt/format.h>
 
@@ -30,11 +30,11 @@ struct user_state {
   std::int64_t last = 0;
 };
 
-class concurrent_sessions final : public analytic {
+class concurrent_countries final : public analytic {
  public:
-  concurrent_sessions(ctx_ptr ctx, const concurrent_sessions_params& p)
-      : analytic(std::move(ctx), "mamori.concurrent_sessions",
-                 "Concurrent sessions from several countries"),
+  concurrent_countries(ctx_ptr ctx, const concurrent_countries_params& p)
+      : analytic(std::move(ctx), "mamori.concurrent_countries",
+                 "Concurrent sign-ins from several countries"),
         p_(p) {}
 
   std::uint32_t wants() const override { return want(obs_kind::sign_in); }
@@ -123,16 +123,16 @@ class concurrent_sessions final : public analytic {
     emit(out, std::move(f));
   }
 
-  concurrent_sessions_params p_;
+  concurrent_countries_params p_;
   std::unordered_map<std::string, user_state> state_;
   std::int64_t last_sweep_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<analytic> make_concurrent_sessions(ctx_ptr ctx,
-                                                   const concurrent_sessions_params& p) {
-  return std::make_unique<concurrent_sessions>(std::move(ctx), p);
+std::unique_ptr<analytic> make_concurrent_countries(ctx_ptr ctx,
+                                                   const concurrent_countries_params& p) {
+  return std::make_unique<concurrent_countries>(std::move(ctx), p);
 }
 
 }  // namespace mamori::analytics

@@ -1,8 +1,8 @@
-// mamori.infrequent_country: successful activity from a country that is rare for the user
+// mamori.new_country: successful activity from a country that is new (or rare) for the user
 // (default: never seen in the user's baseline) and for the organisation (default: at most 1%
 // of its users were ever seen there). Both baselines must be past the learning period and
 // large enough. Known VPN/hosting egress is skipped (its country says where the provider is).
-// docs/analytics.md#infrequent-country
+// docs/analytics.md#new-country
 
 #include <fmt/format.h>
 
@@ -16,11 +16,11 @@ namespace mamori::analytics {
 
 namespace {
 
-class infrequent_country final : public analytic {
+class new_country final : public analytic {
  public:
-  infrequent_country(ctx_ptr ctx, const infrequent_country_params& p)
-      : analytic(std::move(ctx), "mamori.infrequent_country",
-                 "Activity from a country infrequent for the user and the organisation"),
+  new_country(ctx_ptr ctx, const new_country_params& p)
+      : analytic(std::move(ctx), "mamori.new_country",
+                 "Activity from a country new for the user and rare for the organisation"),
         p_(p) {}
 
   std::uint32_t wants() const override {
@@ -84,14 +84,14 @@ class infrequent_country final : public analytic {
   }
 
  private:
-  infrequent_country_params p_;
+  new_country_params p_;
   std::set<std::string> alerted_;
 };
 
 }  // namespace
 
-std::unique_ptr<analytic> make_infrequent_country(ctx_ptr ctx, const infrequent_country_params& p) {
-  return std::make_unique<infrequent_country>(std::move(ctx), p);
+std::unique_ptr<analytic> make_new_country(ctx_ptr ctx, const new_country_params& p) {
+  return std::make_unique<new_country>(std::move(ctx), p);
 }
 
 }  // namespace mamori::analytics
