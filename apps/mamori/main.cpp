@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   mamori::cli::add_rules_command(app, exit_code);
   mamori::cli::add_eval_command(app, exit_code);
   mamori::cli::add_profile_command(app, exit_code);
+  mamori::cli::add_simulate_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
