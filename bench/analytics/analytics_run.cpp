@@ -139,6 +139,14 @@ int main(int argc, char** argv) {
   if (writer) writer->close();
   if (out != nullptr && out != stdout) std::fclose(out);
 
+  std::string analytics_json = "null";
+  for (const auto& d : chain.detectors()) {
+    std::string j = analytics_stats_json(*d);
+    if (!j.empty()) {
+      analytics_json = j;
+      break;
+    }
+  }
   std::string by_rule = "{";
   for (const auto& [k, v] : count.by_rule) {
     if (by_rule.size() > 1) by_rule += ',';
@@ -148,10 +156,10 @@ int main(int argc, char** argv) {
   const std::string stats = fmt::format(
       "{{\"files\":{},\"events\":{},\"rejected\":{},\"seconds\":{:.3f},\"events_per_second\":{:.0f},"
       "\"load_seconds\":{:.3f},\"sigma\":{},\"analytics\":{},\"enrichers\":{},\"findings\":{},"
-      "\"by_rule\":{},\"peak_rss_kb\":{}}}",
+      "\"by_rule\":{},\"peak_rss_kb\":{},\"analytics_context\":{}}}",
       ps.files, ps.events, ps.rejected, secs, secs > 0 ? static_cast<double>(ps.events) / secs : 0,
       load_s, rules.empty() ? "false" : "true", analytics_count, bundle->enrich.enrichers.size(),
-      count.total, by_rule, peak_rss_kb());
+      count.total, by_rule, peak_rss_kb(), analytics_json);
   if (!stats_path.empty()) {
     std::FILE* f = stats_path == "-" ? stderr : std::fopen(stats_path.c_str(), "w");
     if (f != nullptr) {

@@ -10,6 +10,7 @@
 
 #include "mamori/detect/analytics/analytics.hpp"
 #include "mamori/detect/detector.hpp"
+#include "mamori/enrich/enricher.hpp"
 #include "mamori/event/event.hpp"
 
 namespace mamori::test {
@@ -70,13 +71,15 @@ struct ev {
 
 // Feeds events in batches of `batch_size` to the detectors, then finishes them.
 inline void run(std::vector<std::unique_ptr<detector>>& dets, const std::vector<ev>& events,
-                collect& out, std::size_t batch_size = 512) {
+                collect& out, std::size_t batch_size = 512,
+                const std::vector<enricher*>& enrichers = {}) {
   detector_chain chain(out);
   for (auto& d : dets) chain.add(std::move(d));
   event_batch batch;
   std::map<std::string, std::uint32_t> sources;
   auto flush = [&] {
     if (batch.empty()) return;
+    for (enricher* en : enrichers) en->enrich(batch);
     chain.consume(batch);
     batch.clear();
   };

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "mamori/enrich/asn.hpp"
+#include "mamori/enrich/country_codes.hpp"
 #include "mamori/enrich/geoip.hpp"
 #include "mamori/enrich/user_agent.hpp"
 
@@ -21,6 +22,19 @@ std::string default_shared_data_dir() {
 
 enrichment make_enrichers(const enrich_config& config, diagnostics& diag) {
   enrichment out;
+  // Country names → ISO codes first, so every later stage sees codes.
+  if (config.country_codes) {
+    auto t = country_codes::load(country_codes::default_path());
+    if (!t) {
+      diag.report(severity_level::warning, {"country_codes", 0, 0},
+                  t.error().message + "; country names from sources stay as written",
+                  "install the Debian package iso-codes (scripts/bootstrap)");
+    } else {
+      out.notes.push_back(fmt::format("country codes: {} names from {}", (*t)->size(),
+                                      country_codes::default_path()));
+      out.enrichers.push_back(std::make_unique<country_code_enricher>(std::move(*t)));
+    }
+  }
   const std::string geo_dir = config.geoip_dir.empty() ? default_geoip_dir() : config.geoip_dir;
   if (config.geoip) {
     auto db = geoip_database::open_dir(geo_dir);

@@ -14,6 +14,7 @@
 namespace mamori {
 
 struct enrich_config {
+  bool country_codes = true;  // country names → ISO 3166-1 alpha-2 (Debian iso-codes)
   bool geoip = true;
   std::string geoip_dir;  // "" = default_geoip_dir() (where scripts/bootstrap puts it)
   bool asn = true;

@@ -51,12 +51,14 @@ class anonymizer final : public analytic {
     if (hit & ip_flag::hosting)
       what += std::string(what.empty() ? "" : " and ") + "a hosting/datacenter range (X4BNet list)";
     f.explanation = fmt::format(
-        "{} {} at {} from {} ({}), listed as {}; the user has {} earlier successful sign-ins in "
+        "{} {} at {} from {}{}, listed as {}; the user has {} earlier successful sign-ins in "
         "the baseline.{}",
         o.user,
         o.kind == obs_kind::sign_in ? "signed in successfully"
                                     : fmt::format("called {} {}", o.service, o.operation),
-        date_time(o.time_ns), o.ip, place(o.city, o.country, o.asn, ""), what, prof.sign_ins,
+        date_time(o.time_ns), o.ip,
+        o.country.empty() ? std::string() : " in " + place(o.city, o.country, o.asn, ""), what,
+        prof.sign_ins,
         geo_footer(o.geo_provider));
     json_object ev;
     ev.str("analytic", uid())

@@ -20,7 +20,8 @@ namespace mamori::analytics {
 namespace {
 
 struct burst_state {
-  std::deque<std::int64_t> window;  // failure times within the window
+  std::deque<std::int64_t> window;     // failure times within the window
+  std::deque<std::int64_t> successes;  // success times within the window (source variant)
   int peak = 0;                     // most failures seen inside one window
   bool crossed = false;             // over the threshold in this burst
   bool reported = false;            // the finding for this burst is out
@@ -28,6 +29,7 @@ struct burst_state {
   std::int64_t crossed_at = 0;
   std::int64_t first = 0;  // burst start
   std::int64_t last = 0;   // last failure
+  std::int64_t last_success = 0;
   std::uint64_t total = 0;
   std::map<std::string, std::uint32_t> others;  // per address / account
   std::string country;                          // first located failure
@@ -56,8 +58,20 @@ class brute_force final : public analytic {
     }
     if (o.status == ocsf::status_id::success) {
       auto it = state_.find(key);
-      if (it == state_.end()) return;
+      if (it == state_.end()) {
+        // A source that signs people in successfully is remembered for the ratio (bounded).
+        if (!by_source_ || state_.size() >= ctx().config().max_keys) return;
+        it = state_.emplace(key, burst_state{}).first;
+      }
       burst_state& b = it->second;
+      if (by_source_) {
+        b.successes.push_back(o.time_ns);
+        while (!b.successes.empty() && b.successes.front() < o.time_ns - p_.window) {
+          b.successes.pop_front();
+        }
+        if (b.successes.size() > 100000) b.successes.pop_front();
+        b.last_success = std::max(b.last_success, o.time_ns);
+      }
       if (b.crossed && !b.escalated && o.time_ns >= b.last &&
           o.time_ns - b.last <= p_.success_within) {
         if (!b.reported) report(b, out);
@@ -79,12 +93,16 @@ class brute_force final : public analytic {
     // A quiet period longer than the window ends the burst.
     if (b.last != 0 && o.time_ns - b.last > p_.window) {
       if (b.crossed && !b.reported) report(b, out);
+      std::deque<std::int64_t> successes = std::move(b.successes);
+      const std::int64_t last_success = b.last_success;
       b = burst_state{};
+      b.successes = std::move(successes);
+      b.last_success = last_success;
     }
     if (b.total == 0) b.first = o.time_ns;
     b.last = std::max(b.last, o.time_ns);
     ++b.total;
-    const std::string other = by_source_ ? o.user : (o.has_ip ? o.ip : o.src_host);
+    const std::string other = by_source_ ? o.user : (o.has_ip ? o.ip : std::string(o.src_host));
     if (b.others.size() < 1000 || b.others.count(other) > 0) ++b.others[other];
     if (b.country.empty()) b.country = o.country;
     if (b.refs.size() < 40) {
@@ -96,6 +114,12 @@ class brute_force final : public analytic {
     b.window.push_back(o.time_ns);
     while (!b.window.empty() && b.window.front() < o.time_ns - p_.window) b.window.pop_front();
     b.peak = std::max(b.peak, static_cast<int>(b.window.size()));
+    while (!b.successes.empty() && b.successes.front() < o.time_ns - p_.window) {
+      b.successes.pop_front();
+    }
+    const double ratio = static_cast<double>(b.window.size()) /
+                         static_cast<double>(b.window.size() + b.successes.size());
+    if (by_source_ && ratio < p_.min_failure_ratio) return;
     if (!b.crossed && b.peak > p_.failures) {
       b.crossed = true;
       b.crossed_at = o.time_ns;
@@ -114,7 +138,8 @@ class brute_force final : public analytic {
     last_sweep_ = now;
     const std::int64_t keep = std::max(p_.window, p_.success_within);
     for (auto it = state_.begin(); it != state_.end();) {
-      if (now - it->second.last > keep && (!it->second.crossed || it->second.reported)) {
+      if (now - std::max(it->second.last, it->second.last_success) > keep &&
+          (!it->second.crossed || it->second.reported)) {
         it = state_.erase(it);
       } else {
         ++it;
@@ -160,9 +185,10 @@ class brute_force final : public analytic {
                                            clock_time(b.last), b.peak, span_text(p_.window));
     if (by_source_) {
       const observation& src = b.last_obs;
-      sentence = fmt::format("{} ({}) failed to sign in {} against {} account{} ({})", src.ip,
-                             place(src.city, src.country, src.asn, ""), counts, b.others.size(),
-                             b.others.size() == 1 ? "" : "s", top_others(b, 4));
+      const std::string where = place(src.city, src.country, src.asn, "");
+      sentence = fmt::format("{}{} failed to sign in {} against {} account{} ({})", src.ip,
+                             src.country.empty() ? std::string() : " in " + where, counts,
+                             b.others.size(), b.others.size() == 1 ? "" : "s", top_others(b, 4));
     } else {
       sentence =
           fmt::format("{} failed to sign in {} from {} {} ({})", b.last_obs.user, counts,

@@ -68,8 +68,8 @@ class root_activity final : public analytic {
     if (!root && !glass) return;
     // Failed API calls of root are noise; failed root sign-ins are worth a look.
     if (o.status == ocsf::status_id::failure && o.kind != obs_kind::sign_in) return;
-    const std::string action = o.kind == obs_kind::sign_in ? "sign-in" : o.operation;
-    if (!seen_.first(o.cloud_account + "|" + o.user_key + "|" + action + "|" + o.ip, o.time_ns,
+    const std::string action = o.kind == obs_kind::sign_in ? "sign-in" : std::string(o.operation);
+    if (!seen_.first(fmt::format("{}|{}|{}|{}", o.cloud_account, o.user_key, action, o.ip), o.time_ns,
                      p_.dedupe)) {
       return;
     }
@@ -84,9 +84,9 @@ class root_activity final : public analytic {
       what = fmt::format("called {} {}", o.service, o.operation);
     }
     f.explanation = fmt::format(
-        "{} {} at {} from {} ({}){}; {} events of this account in the baseline since {}.{}", who,
+        "{} {} at {} from {}{}{}; {} events of this account in the baseline since {}.{}", who,
         what, date_time(o.time_ns), o.ip.empty() ? std::string("an unknown source") : o.ip,
-        place(o.city, o.country, o.asn, ""),
+        o.country.empty() ? std::string() : " in " + place(o.city, o.country, o.asn, ""),
         o.user_agent.empty() ? std::string()
                              : fmt::format(" with \"{}\"", o.user_agent.substr(0, 120)),
         prof.sign_ins + prof.api_calls, date_time(prof.first_seen).substr(0, 10),
@@ -161,7 +161,7 @@ class critical_change final : public analytic {
         .raw("events", "[" + ref_json(o.ref) + "]");
     f.evidence_json = ev.done();
     if (!o.event_json.empty()) f.evidences.push_back(o.event_json);
-    f.matched.push_back({o.critical_kind, "eventName", o.operation});
+    f.matched.push_back({std::string(o.critical_kind), "eventName", std::string(o.operation)});
     if (o.critical_kind == "logging") {
       f.attacks = {"T1562.008"};
     } else if (o.critical_kind == "network") {

@@ -54,7 +54,7 @@ class concurrent_countries final : public analytic {
     if (s.last != 0 && o.time_ns - s.last > p_.window) s = user_state{};
     s.last = std::max(s.last, o.time_ns);
     if (s.window.size() >= 1000) s.window.pop_front();
-    s.window.push_back({o.time_ns, o.country, place(o) + " " + o.ip, o.ref});
+    s.window.push_back({o.time_ns, std::string(o.country), place(o) + " " + o.ip, o.ref});
     while (!s.window.empty() && s.window.front().time < o.time_ns - p_.window) {
       s.window.pop_front();
     }

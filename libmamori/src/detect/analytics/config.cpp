@@ -133,10 +133,11 @@ class reader {
 
 void read_brute(const reader& r, const YAML::Node& n, brute_force_params& p, const char* name) {
   r.keys(n,
-         {"enabled", "failures", "window", "success_within", "report_delay", "level",
-          "escalated_level"},
+         {"enabled", "failures", "window", "success_within", "report_delay", "min_failure_ratio",
+          "level", "escalated_level"},
          name);
   r.duration(n, "report_delay", p.report_delay);
+  r.number(n, "min_failure_ratio", p.min_failure_ratio, 0);
   r.flag(n, "enabled", p.enabled);
   r.number(n, "failures", p.failures, 1);
   r.duration(n, "window", p.window);
@@ -159,7 +160,7 @@ void read_analytics(const reader& r, const YAML::Node& a, analytics_config& c) {
     r.keys(n,
            {"enabled", "min_accounts", "min_accounts_asn", "max_attempts_per_account", "window",
             "by_asn", "by_user_agent", "min_accounts_user_agent", "success_within", "report_delay",
-            "level", "escalated_level"},
+            "min_failure_ratio", "level", "escalated_level"},
            "password_spray");
     r.flag(n, "enabled", p.enabled);
     r.number(n, "min_accounts", p.min_accounts, 2);
@@ -171,6 +172,7 @@ void read_analytics(const reader& r, const YAML::Node& a, analytics_config& c) {
     r.number(n, "min_accounts_user_agent", p.min_accounts_user_agent, 2);
     r.duration(n, "success_within", p.success_within);
     r.duration(n, "report_delay", p.report_delay);
+    r.number(n, "min_failure_ratio", p.min_failure_ratio, 0);
     r.level(n, "level", p.level);
     r.level(n, "escalated_level", p.escalated_level);
   }
@@ -188,7 +190,8 @@ void read_analytics(const reader& r, const YAML::Node& a, analytics_config& c) {
     auto& p = c.impossible_travel;
     r.keys(n,
            {"enabled", "max_speed_kmh", "min_distance_km", "max_gap", "suppress_known_egress",
-            "suppress_same_asn_mobile", "low_accuracy_km", "level"},
+            "suppress_same_asn_mobile", "suppress_domestic_mobile", "suppress_known_networks",
+            "low_accuracy_km", "level"},
            "impossible_travel");
     r.flag(n, "enabled", p.enabled);
     r.number(n, "max_speed_kmh", p.max_speed_kmh, 1);
@@ -196,6 +199,8 @@ void read_analytics(const reader& r, const YAML::Node& a, analytics_config& c) {
     r.duration(n, "max_gap", p.max_gap);
     r.flag(n, "suppress_known_egress", p.suppress_known_egress);
     r.flag(n, "suppress_same_asn_mobile", p.suppress_same_asn_mobile);
+    r.flag(n, "suppress_domestic_mobile", p.suppress_domestic_mobile);
+    r.flag(n, "suppress_known_networks", p.suppress_known_networks);
     r.number(n, "low_accuracy_km", p.low_accuracy_km, 0);
     r.level(n, "level", p.level);
   }
@@ -224,12 +229,15 @@ void read_analytics(const reader& r, const YAML::Node& a, analytics_config& c) {
   }
   if (auto n = a["new_device"]) {
     auto& p = c.new_device;
-    r.keys(n, {"enabled", "min_user_sign_ins", "os", "browser", "device", "level"}, "new_device");
+    r.keys(n, {"enabled", "min_user_sign_ins", "os", "browser", "device", "network_org_max_share",
+               "level"},
+           "new_device");
     r.flag(n, "enabled", p.enabled);
     r.number(n, "min_user_sign_ins", p.min_user_sign_ins, 0);
     r.flag(n, "os", p.os);
     r.flag(n, "browser", p.browser);
     r.flag(n, "device", p.device);
+    r.number(n, "network_org_max_share", p.network_org_max_share, -1);
     r.level(n, "level", p.level);
   }
   if (auto n = a["unusual_service"]) {
@@ -290,9 +298,11 @@ void read_analytics(const reader& r, const YAML::Node& a, analytics_config& c) {
 
 void read_enrichment(const reader& r, const YAML::Node& n, enrich_config& e) {
   r.keys(n,
-         {"geoip", "geoip_dir", "asn", "asn_dir", "ip_lists", "shared_data_dir", "default_lists",
+         {"country_codes", "geoip", "geoip_dir", "asn", "asn_dir", "ip_lists", "shared_data_dir",
+          "default_lists",
           "lists", "corporate_egress", "known_bad", "user_agent", "uap_regexes"},
          "enrichment");
+  r.flag(n, "country_codes", e.country_codes);
   r.flag(n, "geoip", e.geoip);
   r.text(n, "geoip_dir", e.geoip_dir);
   r.flag(n, "asn", e.asn);
@@ -338,10 +348,15 @@ result<analytics_config> parse_analytics_config(std::string_view yaml, std::stri
     const YAML::Node root = YAML::Load(std::string(yaml));
     if (!root || root.IsNull()) return c;
     r.keys(root,
-           {"lateness", "learning_period", "state_dir", "max_profiles", "max_pending", "max_keys",
+           {"ordering", "lateness", "learning_period", "state_dir", "max_profiles", "max_pending", "max_keys",
             "ignore_users", "ignore_machine_accounts", "enrichment", "analytics"},
            "the configuration");
     r.duration(root, "lateness", c.lateness);
+    if (auto n = root["ordering"]) {
+      const std::string v = n.as<std::string>("");
+      if (v != "batch" && v != "stream") r.fail_at(n, "ordering: expected batch or stream");
+      c.batch = v == "batch";
+    }
     r.duration(root, "learning_period", c.learning_period);
     r.text(root, "state_dir", c.state_dir);
     r.number(root, "max_profiles", c.max_profiles, 16);

@@ -197,6 +197,27 @@ void analytic::finish(finding_sink& out) {
   ctx_->finish(*this, out);
 }
 
+std::string analytic::context_stats_json() const { return ctx_->stats_json(); }
+
+std::string analytics_context::stats_json() const {
+  const store_stats s = store_->stats();
+  std::string by;
+  for (const analytic* a : analytics_) {
+    if (!by.empty()) by += ',';
+    fmt::format_to(std::back_inserter(by), "\"{}\":{}", a->uid(), a->findings());
+  }
+  return fmt::format(
+      "{{\"events\":{},\"observations\":{},\"late\":{},\"forced\":{},\"window_drops\":{},"
+      "\"sign_ins_without_location\":{},\"profiles_in_memory\":{},\"profiles_created\":{},"
+      "\"profiles_loaded\":{},\"profiles_evicted\":{},\"profiles_dropped\":{},"
+      "\"profiles_saved\":{},\"bytes_per_stored_profile\":{},\"bytes_per_profile_in_memory\":{},"
+      "\"persistent\":{},\"findings\":{{{}}}}}",
+      stats_.events, stats_.observations, stats_.late, stats_.forced, stats_.window_drops,
+      stats_.no_geo, s.in_memory, s.created, s.loaded, s.evicted, s.dropped, s.saved,
+      s.saved == 0 ? 0 : s.bytes_serialized / s.saved, store_->memory_per_profile(),
+      store_->persistent() ? "true" : "false", by);
+}
+
 finding analytic::make_finding(const observation& o, std::string_view level) const {
   finding f;
   f.time_ns = o.time_ns;
@@ -253,7 +274,7 @@ void analytics_context::arrive(analytic& a, const event_batch& batch, finding_si
     arrived_ = 0;
   }
   if (a.seen_batches_ == ingested_) ++arrived_;
-  if (arrived_ == analytics_.size()) {
+  if (arrived_ == analytics_.size() && !config_.batch) {
     const std::int64_t until = watermark_ - config_.lateness;
     release(until);
   }
@@ -337,7 +358,7 @@ void analytics_context::ingest(const event_batch& batch) {
     o.user = std::string(user);
     if (std::string_view actor = e.get_string(ocsf::attr::actor_user_name);
         !actor.empty() && actor != user) {
-      o.actor = std::string(actor);
+      o.actor = intern(actor);
     }
     o.kind = kind;
     o.time_ns = e.time_ns;
@@ -348,9 +369,10 @@ void analytics_context::ingest(const event_batch& batch) {
       o.has_ip = true;
       o.addr = *a;
       o.ip_internal = a->is_internal();
+      o.ip = a->to_string();  // one spelling per address ("::ffff:10.0.0.1" = "10.0.0.1")
     }
-    o.src_host = std::string(e.get_string(ocsf::attr::src_hostname));
-    if (o.src_host.empty()) o.src_host = std::string(e.get_string(ocsf::attr::device_hostname));
+    o.src_host = intern(e.get_string(ocsf::attr::src_hostname));
+    if (o.src_host.empty()) o.src_host = intern(e.get_string(ocsf::attr::device_hostname));
     const value* lat = e.get(ocsf::attr::src_lat);
     const value* lon = e.get(ocsf::attr::src_long);
     if (lat != nullptr && lon != nullptr) {
@@ -362,17 +384,17 @@ void analytics_context::ingest(const event_batch& batch) {
         o.lon = *lo;
       }
     }
-    o.country = std::string(e.get_string(ocsf::attr::src_country));
-    o.city = std::string(e.get_string(ocsf::attr::src_city));
-    o.region = std::string(e.get_string(ocsf::attr::src_region));
-    o.geo_provider = std::string(e.get_string(ocsf::attr::src_geo_provider));
+    o.country = intern(e.get_string(ocsf::attr::src_country));
+    o.city = intern(e.get_string(ocsf::attr::src_city));
+    o.region = intern(e.get_string(ocsf::attr::src_region));
+    o.geo_provider = intern(e.get_string(ocsf::attr::src_geo_provider));
     if (const value* acc = e.get(ocsf::attr::src_geo_accuracy)) {
       o.accuracy_km = static_cast<std::uint32_t>(acc->as_integer().value_or(0));
     }
     if (const value* asn = e.get(ocsf::attr::src_asn)) {
       o.asn = static_cast<std::uint32_t>(asn->as_integer().value_or(0));
     }
-    o.as_name = std::string(e.get_string(ocsf::attr::src_as_name));
+    o.as_name = intern(e.get_string(ocsf::attr::src_as_name));
     auto flag = [&](ocsf::attr a, std::uint32_t bit) {
       const value* v = e.get(a);
       if (v != nullptr && v->type == value_type::boolean && v->b) o.flags |= bit;
@@ -383,15 +405,15 @@ void analytics_context::ingest(const event_batch& batch) {
     flag(ocsf::attr::src_is_relay, ip_flag::relay);
     flag(ocsf::attr::src_is_corporate, ip_flag::corporate);
     flag(ocsf::attr::src_is_known_bad, ip_flag::known_bad);
-    o.user_agent = std::string(e.get_string(ocsf::attr::http_user_agent));
-    o.os = std::string(e.get_string(ocsf::attr::src_os_name));
-    o.browser = std::string(e.get_string(ocsf::attr::src_browser_name));
-    o.device = std::string(e.get_string(ocsf::attr::src_device_family));
+    o.user_agent = intern(e.get_string(ocsf::attr::http_user_agent).substr(0, 512));
+    o.os = intern(e.get_string(ocsf::attr::src_os_name));
+    o.browser = intern(e.get_string(ocsf::attr::src_browser_name));
+    o.device = intern(e.get_string(ocsf::attr::src_device_family));
     o.mobile = mobile_agent(o.os, o.browser, o.device);
-    o.service = std::string(e.get_string(ocsf::attr::api_service));
-    o.operation = std::string(e.get_string(ocsf::attr::api_operation));
-    o.cloud_account = std::string(e.get_string(ocsf::attr::cloud_account));
-    o.product = std::string(e.get_string(ocsf::attr::metadata_product));
+    o.service = intern(e.get_string(ocsf::attr::api_service));
+    o.operation = intern(e.get_string(ocsf::attr::api_operation));
+    o.cloud_account = intern(e.get_string(ocsf::attr::cloud_account));
+    o.product = intern(e.get_string(ocsf::attr::metadata_product));
     if (kind == obs_kind::api_call) {
       o.fop = classify_file_op(e, o.service, o.operation);
       if (o.fop != file_op::none) o.kind = obs_kind::file_op;
@@ -650,7 +672,10 @@ void analytics_context::update_profile(const observation& o, user_profile& p, bo
     if (!o.service.empty()) p.services.add(pool.intern(o.service));
     if (o.admin_op) ++p.admin_ops;
   }
-  if (o.asn != 0) p.asns.add(o.asn);
+  if (o.asn != 0 && p.asns.add(o.asn) == 0) {
+    ++store_->org().asn_users[o.asn];
+    store_->org().dirty = true;
+  }
   if (!o.country.empty()) {
     const std::uint32_t c = pool.intern(o.country);
     if (p.countries.add(c) == 0) {

@@ -55,7 +55,7 @@ class distributed_brute_force final : public analytic {
     }
     s.last = std::max(s.last, o.time_ns);
     if (s.window.size() >= 100000) return;
-    s.window.push_back({o.time_ns, o.ip, o.country, o.ref});
+    s.window.push_back({o.time_ns, o.ip, std::string(o.country), o.ref});
     ++s.per_ip[o.ip];
     while (!s.window.empty() && s.window.front().time < o.time_ns - p_.window) {
       auto c = s.per_ip.find(s.window.front().ip);

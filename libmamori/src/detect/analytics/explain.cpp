@@ -33,6 +33,7 @@ std::string date_time(std::int64_t ns) {
 
 std::string span_text(std::int64_t ns) {
   const double s = static_cast<double>(ns) / 1e9;
+  if (s < 0.1) return fmt::format("{:.0f} ms", s * 1000);
   if (s < 10) return fmt::format("{:.1f} s", s);
   if (s < 120) return fmt::format("{:.0f} s", s);
   const auto minutes = static_cast<std::int64_t>(s / 60);

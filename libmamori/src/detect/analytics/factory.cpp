@@ -60,6 +60,12 @@ result<analytics_bundle> load_analytics(const std::string& spec, const std::stri
   return b;
 }
 
+std::string analytics_stats_json(const detector& d) {
+  const auto* a = dynamic_cast<const analytic*>(&d);
+  if (a == nullptr) return {};
+  return a->context_stats_json();
+}
+
 std::vector<std::string> analytic_names() {
   return {"mamori.brute_force",        "mamori.brute_force_source",
           "mamori.password_spray",     "mamori.distributed_brute_force",

@@ -69,6 +69,15 @@ class impossible_travel final : public analytic {
     if (p_.suppress_same_asn_mobile && o.asn != 0 && o.asn == l.asn && (o.mobile || l.mobile)) {
       reasons.push_back(fmt::format("a mobile device stayed on carrier AS{}", o.asn));
     }
+    if (p_.suppress_domestic_mobile && !o.country.empty() && o.country == prev_country &&
+        (o.mobile || l.mobile)) {
+      reasons.push_back(fmt::format("a mobile device stayed within {}", o.country));
+    }
+    if (p_.suppress_known_networks && o.asn != 0 && l.asn != 0 && o.asn != l.asn &&
+        prof.asns.count(o.asn) >= 2 && prof.asns.count(l.asn) >= 2) {
+      reasons.push_back(fmt::format("AS{} and AS{} are both habitual networks of {}", l.asn,
+                                    o.asn, o.user));
+    }
     const bool low_accuracy = o.city.empty() || prev_city.empty() ||
                               (o.accuracy_km > 0 && o.accuracy_km > p_.low_accuracy_km) ||
                               (l.accuracy_km > 0 && l.accuracy_km > p_.low_accuracy_km);
@@ -114,6 +123,7 @@ class impossible_travel final : public analytic {
         .num("lon", l.lon)
         .integer("asn", l.asn)
         .str("flags", ip_flag_names(l.flags))
+        .boolean("mobile", l.mobile)
         .str("event", l.event_ref);
     json_object cur;
     cur.str("time", date_time(o.time_ns))
@@ -124,6 +134,8 @@ class impossible_travel final : public analytic {
         .num("lon", o.lon)
         .integer("asn", o.asn)
         .str("flags", ip_flag_names(o.flags))
+        .boolean("mobile", o.mobile)
+        .str("os", o.os)
         .raw("event", ref_json(o.ref));
     json_object ev;
     ev.str("analytic", uid())

@@ -29,7 +29,9 @@ class new_country final : public analytic {
 
   void on_observation(const observation& o, user_profile& prof, finding_sink& out) override {
     if (o.status == ocsf::status_id::failure || o.country.empty()) return;
-    if (o.flags & (ip_flag::vpn | ip_flag::hosting | ip_flag::corporate)) return;
+    // A commercial VPN or the organisation's own egress says where the provider is, not the
+    // user. Hosting ranges stay in: attackers rent servers abroad.
+    if (o.flags & (ip_flag::vpn | ip_flag::corporate)) return;
     const std::uint64_t user_total = prof.countries.total();
     if (!ctx().user_mature(prof, o.time_ns) ||
         user_total < static_cast<std::uint64_t>(p_.min_user_sign_ins)) {
@@ -47,7 +49,7 @@ class new_country final : public analytic {
     const std::uint32_t org_users = it == org.country_users.end() ? 0 : it->second;
     const double org_share = static_cast<double>(org_users) / static_cast<double>(org.users);
     if (org_share > p_.org_max_share) return;
-    if (!alerted_.insert(o.user_key + "|" + o.country).second) return;
+    if (!alerted_.insert(fmt::format("{}|{}", o.user_key, o.country)).second) return;
 
     finding f = make_finding(o, p_.level);
     std::string usual;
@@ -57,11 +59,13 @@ class new_country final : public analytic {
           fmt::format("{} ×{}", ctx().pool().get(prof.countries.keys[k]), prof.countries.counts[k]);
     }
     f.explanation = fmt::format(
-        "{} {} from {} at {} ({}); {} was seen in {} of {} of the user's located events "
+        "{} {} from {} at {} ({}{}); {} was seen in {} of {} of the user's located events "
         "(usually: {}) and for {} of the organisation's {} users ({:.1f}%); thresholds: user "
         "share ≤ {:.0f}%, organisation share ≤ {:.1f}%, after a {}-day learning period.{}",
         o.user, o.kind == obs_kind::sign_in ? "signed in" : "was active", place(o),
-        date_time(o.time_ns), o.ip, o.country, user_count, user_total, usual, org_users, org.users,
+        date_time(o.time_ns), o.ip,
+        o.flags == 0 ? std::string() : ", listed as " + ip_flag_names(o.flags), o.country,
+        user_count, user_total, usual, org_users, org.users,
         org_share * 100, p_.user_max_share * 100, p_.org_max_share * 100,
         ctx().config().learning_period / days_ns, geo_footer(o.geo_provider));
     json_object ev;
@@ -78,7 +82,7 @@ class new_country final : public analytic {
         .str("user_first_seen", date_time(prof.first_seen))
         .raw("events", "[" + ref_json(o.ref) + "]");
     f.evidence_json = ev.done();
-    f.matched.push_back({"country", "src_endpoint.location.country", o.country});
+    f.matched.push_back({"country", "src_endpoint.location.country", std::string(o.country)});
     f.attacks = {"T1078"};
     emit(out, std::move(f));
   }

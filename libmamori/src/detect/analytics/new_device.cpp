@@ -40,7 +40,7 @@ class new_device final : public analytic {
     }
     string_pool& pool = ctx().pool();
     std::vector<std::string> what;
-    auto check = [&](bool on, const std::string& v, const auto& t, const char* label) {
+    auto check = [&](bool on, std::string_view v, const auto& t, const char* label) {
       if (!on || v.empty() || v == "Other" || t.size == 0) return;
       if (t.count(pool.intern(v)) == 0) what.push_back(fmt::format("{} {}", label, v));
     };
@@ -48,7 +48,27 @@ class new_device final : public analytic {
     check(p_.browser, o.browser, prof.browsers, "browser");
     check(p_.device, o.device, prof.devices, "device");
     if (what.empty()) return;
-    std::string key = o.user_key + "|" + o.os + "|" + o.browser + "|" + o.device;
+    // A new device on a network the user (or many colleagues) already use is routine.
+    std::string network;
+    if (p_.network_org_max_share >= 0) {
+      const std::uint32_t country = o.country.empty() ? 0 : pool.intern(o.country);
+      const bool new_country = country != 0 && prof.countries.size > 0 &&
+                               prof.countries.count(country) == 0;
+      bool rare_network = false;
+      std::uint32_t org_users = 0;
+      if (o.asn != 0 && prof.asns.count(o.asn) == 0) {
+        auto it = ctx().org().asn_users.find(o.asn);
+        org_users = it == ctx().org().asn_users.end() ? 0 : it->second;
+        rare_network = static_cast<double>(org_users) <=
+                       p_.network_org_max_share * static_cast<double>(ctx().org().users);
+      }
+      if (!new_country && !rare_network) return;
+      network = new_country ? fmt::format("; {} is a new country for the user", o.country)
+                            : fmt::format("; AS{} {} is a new network for the user, used by {} of "
+                                          "the organisation's {} users",
+                                          o.asn, o.as_name, org_users, ctx().org().users);
+    }
+    std::string key = fmt::format("{}|{}|{}|{}", o.user_key, o.os, o.browser, o.device);
     if (!alerted_.insert(key).second) return;
     std::string list;
     for (std::size_t i = 0; i < what.size(); ++i) {
@@ -57,10 +77,12 @@ class new_device final : public analytic {
     }
     finding f = make_finding(o, p_.level);
     f.explanation = fmt::format(
-        "{} signed in at {} from {} with new {} (user agent \"{}\"); the user's {} earlier "
+        "{} signed in at {} from {} with new {} (user agent \"{}\"){}; the user's {} earlier "
         "sign-ins since {} used OS: {}; browsers: {}; devices: {}.",
         o.user, date_time(o.time_ns), place(o), list,
-        o.user_agent.size() > 160 ? o.user_agent.substr(0, 160) + "…" : o.user_agent, prof.sign_ins,
+        o.user_agent.size() > 160 ? std::string(o.user_agent.substr(0, 160)) + "…"
+                                  : std::string(o.user_agent),
+        network, prof.sign_ins,
         date_time(prof.first_seen).substr(0, 10), known(prof.os, pool), known(prof.browsers, pool),
         known(prof.devices, pool));
     json_object ev;

@@ -26,6 +26,7 @@ struct attempt {
 
 struct spray_state {
   std::deque<attempt> window;
+  std::deque<std::int64_t> successes;  // successful sign-ins from the source in the window
   std::unordered_map<std::string, std::uint32_t> per_account;  // within the window
   std::unordered_map<std::string, std::string> display;        // burst: key → spelling (capped)
   std::vector<event_ref> refs;                                 // burst: first 60
@@ -36,6 +37,7 @@ struct spray_state {
   std::int64_t crossed_at = 0;
   std::int64_t first = 0;
   std::int64_t last = 0;
+  std::int64_t last_success = 0;
   std::string label;  // "address 203.0.113.7", "workstation WORKSTATION5", "AS4134"
   int min_accounts = 0;
   observation last_obs;
@@ -60,16 +62,18 @@ class password_spray final : public analytic {
     if (o.has_ip) {
       groups[n++] = {"ip:" + o.ip, "address " + o.ip, p_.min_accounts};
     } else if (!o.src_host.empty()) {
-      groups[n++] = {"host:" + o.src_host, "workstation " + o.src_host, p_.min_accounts};
+      groups[n++] = {fmt::format("host:{}", o.src_host), fmt::format("workstation {}", o.src_host),
+                     p_.min_accounts};
     } else if (!o.actor.empty()) {
-      groups[n++] = {"actor:" + o.actor, "requests by " + o.actor, p_.min_accounts};
+      groups[n++] = {fmt::format("actor:{}", o.actor), fmt::format("requests by {}", o.actor),
+                     p_.min_accounts};
     }
     if (p_.by_asn && o.asn != 0) {
       groups[n++] = {fmt::format("asn:{}", o.asn), fmt::format("AS{} {}", o.asn, o.as_name),
                      p_.min_accounts_asn};
     }
     if (p_.by_user_agent && !o.user_agent.empty()) {
-      groups[n++] = {"ua:" + o.user_agent, "user agent \"" + o.user_agent + "\"",
+      groups[n++] = {fmt::format("ua:{}", o.user_agent), fmt::format("user agent \"{}\"", o.user_agent),
                      p_.min_accounts_user_agent};
     }
     for (int k = 0; k < n; ++k)
@@ -87,7 +91,8 @@ class password_spray final : public analytic {
     last_sweep_ = now;
     const std::int64_t keep = std::max(p_.window, p_.success_within);
     for (auto it = state_.begin(); it != state_.end();) {
-      if (now - it->second.last > keep && (!it->second.crossed || it->second.reported)) {
+      if (now - std::max(it->second.last, it->second.last_success) > keep &&
+          (!it->second.crossed || it->second.reported)) {
         it = state_.erase(it);
       } else {
         ++it;
@@ -110,8 +115,19 @@ class password_spray final : public analytic {
               int min_accounts, finding_sink& out) {
     if (o.status == ocsf::status_id::success) {
       auto it = state_.find(key);
-      if (it == state_.end()) return;
+      if (it == state_.end()) {
+        if (state_.size() >= ctx().config().max_keys) return;
+        it = state_.emplace(key, spray_state{}).first;
+        it->second.label = label;
+        it->second.min_accounts = min_accounts;
+      }
       spray_state& s = it->second;
+      s.successes.push_back(o.time_ns);
+      while (!s.successes.empty() && s.successes.front() < o.time_ns - p_.window) {
+        s.successes.pop_front();
+      }
+      if (s.successes.size() > 100000) s.successes.pop_front();
+      s.last_success = std::max(s.last_success, o.time_ns);
       if (s.crossed && !s.escalated && o.time_ns - s.last <= p_.success_within &&
           s.display.count(o.user_key) > 0) {
         if (!s.reported) report(s, out);
@@ -138,6 +154,8 @@ class password_spray final : public analytic {
       spray_state fresh;
       fresh.label = s.label;
       fresh.min_accounts = s.min_accounts;
+      fresh.successes = std::move(s.successes);
+      fresh.last_success = s.last_success;
       s = std::move(fresh);
     }
     if (s.attempts == 0) s.first = o.time_ns;
@@ -156,7 +174,13 @@ class password_spray final : public analytic {
     }
     const auto accounts = static_cast<int>(s.per_account.size());
     const double mean = static_cast<double>(s.window.size()) / std::max(1, accounts);
-    if (!s.crossed && accounts >= s.min_accounts && mean <= p_.max_attempts_per_account) {
+    while (!s.successes.empty() && s.successes.front() < o.time_ns - p_.window) {
+      s.successes.pop_front();
+    }
+    const double ratio = static_cast<double>(s.window.size()) /
+                         static_cast<double>(s.window.size() + s.successes.size());
+    if (!s.crossed && accounts >= s.min_accounts && mean <= p_.max_attempts_per_account &&
+        ratio >= p_.min_failure_ratio) {
       s.crossed = true;
       s.crossed_at = o.time_ns;
       if (p_.report_delay == 0) report(s, out);

@@ -20,7 +20,7 @@ std::uint32_t string_pool::intern(std::string_view s) {
 namespace {
 
 constexpr std::uint8_t user_format = 1;
-constexpr std::uint8_t org_format = 1;
+constexpr std::uint8_t org_format = 2;
 
 class writer {
  public:
@@ -254,18 +254,31 @@ std::string serialize(const org_profile& o, const string_pool& pool) {
     w.str(pool.get(country));
     w.var(users);
   }
+  w.var(o.asn_users.size());
+  for (const auto& [asn, users] : o.asn_users) {
+    w.var(asn);
+    w.var(users);
+  }
   return w.take();
 }
 
 bool deserialize(std::string_view bytes, org_profile& o, string_pool& pool) {
   reader r(bytes);
-  if (r.u8() != org_format) return false;
+  const std::uint8_t version = r.u8();
+  if (version != 1 && version != org_format) return false;
   o.first_seen = r.svar();
   o.users = static_cast<std::uint32_t>(r.var());
   const std::uint64_t n = r.var();
   for (std::uint64_t k = 0; k < n && r.ok(); ++k) {
     const std::uint32_t c = pool.intern(r.str());
     o.country_users[c] = static_cast<std::uint32_t>(r.var());
+  }
+  if (version >= 2) {
+    const std::uint64_t m = r.var();
+    for (std::uint64_t k = 0; k < m && r.ok(); ++k) {
+      const auto asn = static_cast<std::uint32_t>(r.var());
+      o.asn_users[asn] = static_cast<std::uint32_t>(r.var());
+    }
   }
   return r.ok();
 }

@@ -35,7 +35,8 @@ class unusual_service final : public analytic {
     const bool new_service = prof.services.count(pool.intern(o.service)) == 0;
     const bool first_admin = o.admin_op && prof.admin_ops == 0;
     if (!new_service && !first_admin) return;
-    if (!alerted_.insert(o.user_key + "|" + o.service + (first_admin ? "|admin" : "")).second) {
+    if (!alerted_.insert(fmt::format("{}|{}{}", o.user_key, o.service, first_admin ? "|admin" : ""))
+             .second) {
       return;
     }
     std::string usual;
@@ -71,8 +72,8 @@ class unusual_service final : public analytic {
         .integer("user_admin_operations", prof.admin_ops)
         .raw("events", "[" + ref_json(o.ref) + "]");
     f.evidence_json = ev.done();
-    f.matched.push_back({"service", "api.service.name", o.service});
-    f.matched.push_back({"operation", "api.operation", o.operation});
+    f.matched.push_back({"service", "api.service.name", std::string(o.service)});
+    f.matched.push_back({"operation", "api.operation", std::string(o.operation)});
     f.attacks = {"T1078.004"};
     emit(out, std::move(f));
   }

@@ -36,6 +36,9 @@ struct brute_force_params {
   // Once over the threshold, report when the burst has been quiet this long (so the finding
   // counts the whole burst), at the latest one window after crossing. 0 = at once.
   std::int64_t report_delay = 1 * minutes_ns;
+  // Per-source variant: failures must be at least this share of the source's sign-ins in the
+  // window, so a shared egress (office NAT) where many people also succeed is not a brute force.
+  double min_failure_ratio = 0.8;
   std::string level = "medium";
   std::string escalated_level = "high";
 };
@@ -51,6 +54,7 @@ struct password_spray_params {
   int min_accounts_user_agent = 20;
   std::int64_t success_within = 60 * minutes_ns;  // a sprayed account signing in escalates
   std::int64_t report_delay = 1 * minutes_ns;     // as for brute force
+  double min_failure_ratio = 0.8;  // failures / sign-ins of the source in the window
   std::string level = "high";
   std::string escalated_level = "critical";
 };
@@ -70,6 +74,11 @@ struct impossible_travel_params {
   std::int64_t max_gap = 24 * hours_ns;  // older previous sign-ins are not compared
   bool suppress_known_egress = true;     // VPN, hosting, relay, corporate ranges
   bool suppress_same_asn_mobile = true;  // phone/tablet staying on one carrier
+  // Phone/tablet within one country: carrier gateways geolocate far from the user.
+  bool suppress_domestic_mobile = true;
+  // Both networks (ASNs) are habitual for the user (seen at least twice each) and the country
+  // is not new: the user's own home/office/mobile pattern.
+  bool suppress_known_networks = true;
   double low_accuracy_km = 200;          // locations less precise than this are suppressed
   std::string level = "high";
 };
@@ -97,6 +106,10 @@ struct new_device_params {
   bool os = true;
   bool browser = true;
   bool device = true;
+  // Only when the sign-in also comes from a network (ASN) new for the user and used by at
+  // most this share of the organisation's users, or from a country new for the user: a new
+  // phone on the user's home or office network is not worth an alert. <0 disables the check.
+  double network_org_max_share = 0.05;
   std::string level = "low";
 };
 
@@ -145,8 +158,16 @@ struct anonymizer_params {
 
 struct analytics_config {
   std::string state_dir;                       // "" = in memory only
-  std::int64_t lateness = 5 * minutes_ns;      // events this late are still ordered
-  std::int64_t learning_period = 7 * days_ns;  // per user (and organisation) before baselines judge
+  // Ordering. "batch" (the default, for `mamori hunt` over files, where each file holds one
+  // source's day and the next file goes back in time): observations are held (up to
+  // max_pending, then the oldest go first) and processed in event-time order at the end.
+  // "stream" (the server): released once they are `lateness` older than the newest event.
+  bool batch = true;
+  std::int64_t lateness = 5 * minutes_ns;  // stream: events this late are still ordered
+  // Event time a user (and the organisation) must have been observed before user baselines
+  // judge (new country, new device, unusual service). 3 days lets a one-week batch hunt use
+  // them; for a long-running deployment 7–14 days gives fewer false positives.
+  std::int64_t learning_period = 3 * days_ns;
   std::size_t max_profiles = 2'000'000;        // in memory; more are evicted (to the store)
   std::size_t max_pending = 1'000'000;         // reorder buffer bound
   std::size_t max_keys = 1'000'000;            // per analytic window state bound
@@ -180,6 +201,11 @@ result<analytics_config> load_analytics_config(const std::string& path);
 // One detector per enabled analytic, sharing one context. Feed every detector the same
 // batches (a detector_chain does) and call finish() on all of them at the end.
 std::vector<std::unique_ptr<detector>> make_analytics(const analytics_config& config);
+
+// Statistics of the analytics set a detector belongs to (events, observations, late and
+// forced releases, window drops, profiles in memory / loaded / evicted, bytes per profile,
+// findings per analytic) as JSON; "" when the detector is not an analytic.
+std::string analytics_stats_json(const detector& d);
 
 // Names of all analytics (rule uids), in factory order.
 std::vector<std::string> analytic_names();

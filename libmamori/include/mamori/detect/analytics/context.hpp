@@ -28,6 +28,8 @@ struct event_ref {
   std::int64_t time_ns = 0;
 };
 
+// Low-cardinality strings (places, agents, services) are views into the context's string
+// pool, so a pending observation costs ~300 bytes and batch hunts can hold many.
 struct observation {
   std::int64_t time_ns = 0;
   std::uint64_t seq = 0;  // arrival order: ties in time keep input order
@@ -35,42 +37,42 @@ struct observation {
   ocsf::status_id status = ocsf::status_id::unknown;
   std::string user;      // as the source spells it
   std::string user_key;  // lowercased: profiles and windows key on it
-  std::string actor;     // the requesting account when it differs (Windows SubjectUserName)
+  std::string_view actor;     // the requesting account when it differs (Windows SubjectUserName)
   std::string ip;        // as given ("" when none)
   bool has_ip = false;
   bool ip_internal = false;
   ip_address addr;
-  std::string src_host;  // workstation or source host name (Windows WorkstationName)
+  std::string_view src_host;  // workstation or source host name (Windows WorkstationName)
   bool has_geo = false;
   double lat = 0;
   double lon = 0;
-  std::string country;
-  std::string city;
-  std::string region;
+  std::string_view country;
+  std::string_view city;
+  std::string_view region;
   std::uint32_t accuracy_km = 0;
-  std::string geo_provider;
+  std::string_view geo_provider;
   std::uint32_t asn = 0;
-  std::string as_name;
+  std::string_view as_name;
   std::uint32_t flags = 0;  // ip_flag bits
-  std::string user_agent;
-  std::string os;
-  std::string browser;
-  std::string device;
+  std::string_view user_agent;
+  std::string_view os;
+  std::string_view browser;
+  std::string_view device;
   bool mobile = false;
-  std::string service;    // api.service.name ("s3.amazonaws.com", "Exchange")
-  std::string operation;  // api.operation
+  std::string_view service;    // api.service.name ("s3.amazonaws.com", "Exchange")
+  std::string_view operation;  // api.operation
   bool admin_op = false;  // an administrative (write) operation on an identity/control service
   file_op fop = file_op::none;
   std::uint64_t bytes = 0;
   bool is_root = false;
-  std::string cloud_account;
+  std::string_view cloud_account;
   // Security-critical configuration change (CloudTrail), "" when none.
   std::string critical;
-  std::string critical_kind;  // "logging" "network" "storage" "iam"
+  std::string_view critical_kind;  // "logging" "network" "storage" "iam"
   bool critical_high = false;
   bool critical_failed = false;  // the call failed: an attempt
   std::string critical_error;    // its errorCode
-  std::string product;           // metadata.product.name
+  std::string_view product;           // metadata.product.name
   std::string event_json;        // the full event, kept only for single-event findings
   event_ref ref;
 };
@@ -102,6 +104,7 @@ class analytic : public detector {
 
   finding_sink* sink() const { return sink_; }
   std::uint64_t findings() const { return findings_; }
+  std::string context_stats_json() const;
 
  protected:
   finding make_finding(const observation& o, std::string_view level) const;
@@ -151,6 +154,10 @@ class analytics_context {
   context_stats& stats() { return stats_; }
   std::int64_t now() const { return clock_; }
   bool store_ok() const { return store_ok_; }
+  // A stable view of s (interned in the profile store's pool).
+  std::string_view intern(std::string_view s) {
+    return s.empty() ? std::string_view() : store_->pool().get(store_->pool().intern(s));
+  }
 
   // Learning: has this user (and the organisation) been observed long enough?
   bool user_mature(const user_profile& p, std::int64_t t) const {
@@ -160,6 +167,8 @@ class analytics_context {
     return store_->org().first_seen != 0 && t - store_->org().first_seen >= config_.learning_period;
   }
   void report(severity_level level, std::string message);
+  const std::vector<analytic*>& analytics() const { return analytics_; }
+  std::string stats_json() const;
 
  private:
   struct later {

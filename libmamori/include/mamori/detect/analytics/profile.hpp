@@ -140,6 +140,7 @@ struct org_profile {
   std::int64_t first_seen = 0;
   std::uint32_t users = 0;
   std::unordered_map<std::uint32_t, std::uint32_t> country_users;  // country → users seen there
+  std::unordered_map<std::uint32_t, std::uint32_t> asn_users;      // ASN → users seen there
   bool dirty = false;
 };
 
