@@ -61,6 +61,7 @@ result<statement> database::prepare(std::string_view sql) {
 
 std::int64_t database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int database::changes() const { return sqlite3_changes(db_); }
+bool database::autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
 std::string database::error_message() const { return sqlite3_errmsg(db_); }
 
 statement::~statement() {

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "mamori/core/result.hpp"
+#include "mamori/store/check.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -34,6 +35,8 @@ class database {
   result<statement> prepare(std::string_view sql);
   std::int64_t last_insert_rowid() const;
   int changes() const;
+  // True outside an explicit transaction.
+  bool autocommit() const;
   std::string error_message() const;
   const std::string& path() const { return path_; }
   ::sqlite3* handle() { return db_; }
@@ -103,10 +106,3 @@ class transaction {
 };
 
 }  // namespace mamori::sql
-
-// Propagates the error of an expression returning result<void> (MAMORI_TRY needs a value).
-#define MAMORI_CHECK(expr)                                                        \
-  do {                                                                            \
-    auto&& mamori_check_result_ = (expr);                                         \
-    if (!mamori_check_result_) return tl::unexpected(std::move(mamori_check_result_).error()); \
-  } while (0)
