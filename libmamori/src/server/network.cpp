@@ -160,7 +160,22 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
         beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, e);
       });
     } else {
+      // Lingering close: stop sending, then read and discard what the client still sends
+      // (the rest of an oversized body) for a few seconds, so it reads our answer instead of
+      // failing with a reset.
       stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      stream_.expires_after(std::chrono::seconds(5));
+      discard();
+    }
+  }
+
+  void discard() {
+    if constexpr (!std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      if (discarded_ > (64u << 20)) return;
+      stream_.async_read_some(net::buffer(sink_), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+        self->discarded_ += n;
+        if (!ec) self->discard();
+      });
     }
   }
 
@@ -169,6 +184,8 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::array<char, 16384> sink_{};
+  std::size_t discarded_ = 0;
 };
 
 void accept_loop(network::impl& ctx, std::shared_ptr<tcp::acceptor> acc) {

@@ -207,7 +207,8 @@ result<event_store::partition*> event_store::get(const std::string& day) {
   auto p = std::make_unique<partition>();
   p->day = day;
   p->db = MAMORI_TRY(sql::database::open(fmt::format("{}/{}.db", options_.dir, day)));
-  MAMORI_CHECK(p->db.exec(partition_schema));
+  // One transaction: a reader never sees a partition with half its tables.
+  MAMORI_CHECK(p->db.exec(std::string("BEGIN IMMEDIATE;") + partition_schema + "COMMIT;"));
   p->ins_event = MAMORI_TRY(p->db.prepare(
       "INSERT OR IGNORE INTO events(id,time,class_uid,activity_id,status_id,severity_id,user,"
       "src_ip,dst_ip,host,operation,service,source,format,blk) "
@@ -1113,6 +1114,11 @@ class searcher {
   result<void> run_partition(const partition_info& p) {
     auto db = MAMORI_TRY(sql::database::open(p.path, true));
     MAMORI_CHECK(db.exec("BEGIN"));  // one snapshot for the index and the rows
+    {
+      // A partition being created right now has no tables yet: nothing to read.
+      auto ready = MAMORI_TRY(db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"));
+      if (!MAMORI_TRY(ready.step())) return db.exec("COMMIT");
+    }
     auto blocks = MAMORI_TRY(db.prepare("SELECT data FROM blocks WHERE blk=?"));
     evaluator ev(&blocks);
     std::uint64_t indexed_upto = 0;
