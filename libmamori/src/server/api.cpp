@@ -321,6 +321,7 @@ void api::handle(http_request req, reply_fn reply) {
     return blocking([this, q = std::move(*parsed), limit, reply]() {
       store::search_limits lim;
       lim.max_events = limit;
+      lim.max_groups = std::max<std::size_t>(limit, 100);
       auto r = store::search_events(ctx_.events_dir, q, lim);
       if (!r) return reply(error_response(500, r.error().message));
       reply(json_response(200, std::move(r->json)));
