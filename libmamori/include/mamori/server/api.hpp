@@ -111,5 +111,8 @@ http_response error_response(unsigned status, std::string_view message);
 std::map<std::string, std::string> parse_query_string(std::string_view q);
 std::string url_decode(std::string_view s);
 bool valid_name(std::string_view s);  // [A-Za-z0-9._:-]{1,64}
+// An ingest body as received: gzip or zstd (by magic bytes; Content-Encoding must agree when
+// given) is decompressed up to `limit` bytes ("body too large" beyond).
+result<std::string> decompress_body(std::string body, const std::string& encoding, std::uint64_t limit);
 
 }  // namespace mamori::server
