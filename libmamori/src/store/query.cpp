@@ -10,7 +10,9 @@
 
 // g++ 12 reports std::string members of tokens moved through tl::expected as maybe
 // uninitialized (a known false positive of its SSO analysis at -O2).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace mamori::store {
 
