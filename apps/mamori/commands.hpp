@@ -14,6 +14,11 @@ inline constexpr int exit_rejected = 2;  // --strict and some records were rejec
 
 void add_parse_command(CLI::App& app, int& exit_code);
 void add_formats_command(CLI::App& app, int& exit_code);
+void add_hunt_command(CLI::App& app, int& exit_code);
+void add_rules_command(CLI::App& app, int& exit_code);
+void add_eval_command(CLI::App& app, int& exit_code);
+void add_profile_command(CLI::App& app, int& exit_code);
+void add_simulate_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);
 void add_client_commands(CLI::App& app, int& exit_code);
 

@@ -11,6 +11,11 @@ int main(int argc, char** argv) {
   int exit_code = mamori::cli::exit_ok;
   mamori::cli::add_parse_command(app, exit_code);
   mamori::cli::add_formats_command(app, exit_code);
+  mamori::cli::add_hunt_command(app, exit_code);
+  mamori::cli::add_rules_command(app, exit_code);
+  mamori::cli::add_eval_command(app, exit_code);
+  mamori::cli::add_profile_command(app, exit_code);
+  mamori::cli::add_simulate_command(app, exit_code);
   mamori::cli::add_serve_command(app, exit_code);
   mamori::cli::add_client_commands(app, exit_code);
   try {

@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 namespace {
 
 struct dataset {
-  std::string format;  // decoder name
-  std::string kind;    // "json", "text" or "binary": which raw limit applies
+  std::string format;              // decoder name
+  std::string kind;                // "json", "text" or "binary": which raw limit applies
   std::vector<std::string> files;  // relative to the shared data folder
 };
 
@@ -88,8 +88,8 @@ void decode_bench(benchmark::State& state, const dataset* d,
       events += sink.events;
     }
   }
-  state.counters["MB/s"] = benchmark::Counter(static_cast<double>(bytes) / 1e6,
-                                              benchmark::Counter::kIsRate);
+  state.counters["MB/s"] =
+      benchmark::Counter(static_cast<double>(bytes) / 1e6, benchmark::Counter::kIsRate);
   state.counters["events/s"] =
       benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
 }
@@ -111,8 +111,8 @@ void raw_json_bench(benchmark::State& state, const std::vector<std::string>* inp
       bytes += in.size();
     }
   }
-  state.counters["MB/s"] = benchmark::Counter(static_cast<double>(bytes) / 1e6,
-                                              benchmark::Counter::kIsRate);
+  state.counters["MB/s"] =
+      benchmark::Counter(static_cast<double>(bytes) / 1e6, benchmark::Counter::kIsRate);
   state.counters["events/s"] =
       benchmark::Counter(static_cast<double>(records), benchmark::Counter::kIsRate);
 }
@@ -132,8 +132,8 @@ void raw_lines_bench(benchmark::State& state, const std::vector<std::string>* in
       bytes += in.size();
     }
   }
-  state.counters["MB/s"] = benchmark::Counter(static_cast<double>(bytes) / 1e6,
-                                              benchmark::Counter::kIsRate);
+  state.counters["MB/s"] =
+      benchmark::Counter(static_cast<double>(bytes) / 1e6, benchmark::Counter::kIsRate);
   state.counters["events/s"] =
       benchmark::Counter(static_cast<double>(lines), benchmark::Counter::kIsRate);
 }

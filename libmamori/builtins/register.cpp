@@ -5,7 +5,25 @@
 #include "mamori/decode/decoder.hpp"
 
 #define MAMORI_BUILTIN_DECODERS(X) \
-  X(cloudtrail)
+  X(cloudtrail)                    \
+  X(evtx)                          \
+  X(winjson)                       \
+  X(syslog)                        \
+  X(journald)                      \
+  X(squid)                         \
+  X(w3c)                           \
+  X(zeek)                          \
+  X(zeek_json)                     \
+  X(proxifier)                     \
+  X(okta)                          \
+  X(box)                           \
+  X(gws)                           \
+  X(m365)                          \
+  X(m365_csv)                      \
+  X(entra)                         \
+  X(m365defender)                  \
+  X(panther_test)                  \
+  X(csv)
 
 namespace mamori {
 

@@ -3,20 +3,19 @@
 // <input>.expected.stderr (diagnostics, as the CLI renders them). The directory name is the
 // format the sniffer must choose ("unknown" = no decoder may claim it).
 // Inputs taken from ../shared/data are not copied into the repository: a <case>.ref file names
-// the shared file and the transformations that make the case (head_lines, replace_line,
-// compress: gzip|zstd, truncate_percent). Those cases skip when ../shared/data is absent.
-// Regenerate after an intended change: MAMORI_UPDATE_GOLDEN=1 ctest -R Golden, then review
-// the diff like code.
+// the shared file and the transformations that make the case (decompress: gzip, skip_lines,
+// head_lines, replace_line, compress: gzip|zstd, truncate_percent, corrupt_bytes), applied in
+// the order written. Those cases skip when ../shared/data is absent. Regenerate after an
+// intended change: MAMORI_UPDATE_GOLDEN=1 ctest -R Golden, then review the diff like code.
 
 #include <gtest/gtest.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <zlib.h>
-#include <zstd.h>
 
 #include "mamori/output/event_writer.hpp"
 #include "mamori/pipeline/parse_job.hpp"
@@ -78,6 +77,26 @@ std::string zstd_bytes(const std::string& in) {
   return out;
 }
 
+// Inflates a gzip (or zlib) file in memory; .ref cases use it to take the head of a shipped
+// .gz file. A corrupt input yields what inflated before the error.
+std::string gunzip_bytes(const std::string& in) {
+  z_stream z{};
+  inflateInit2(&z, 15 + 32);  // 15 + 32: detect gzip or zlib header
+  std::string out;
+  char buf[1 << 16];
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+  }
+  inflateEnd(&z);
+  return out;
+}
+
 // Builds the input of a .ref case; nullopt when the shared data is absent.
 std::optional<std::string> materialize_ref(const fs::path& ref) {
   std::ifstream in(ref);
@@ -95,6 +114,8 @@ std::optional<std::string> materialize_ref(const fs::path& ref) {
       if (!fs::exists(p)) return std::nullopt;
       data = read_file(p);
       have_source = true;
+    } else if (key == "decompress") {
+      data = gunzip_bytes(data);
     } else if (key == "head_lines") {
       std::size_t n = std::stoul(val), pos = 0;
       for (std::size_t k = 0; k < n && pos != std::string::npos; ++k) {
@@ -102,6 +123,13 @@ std::optional<std::string> materialize_ref(const fs::path& ref) {
         if (pos != std::string::npos) ++pos;
       }
       if (pos != std::string::npos) data.resize(pos);
+    } else if (key == "skip_lines") {
+      std::size_t n = std::stoul(val), pos = 0;
+      for (std::size_t k = 0; k < n && pos != std::string::npos; ++k) {
+        pos = data.find('\n', pos);
+        if (pos != std::string::npos) ++pos;
+      }
+      data.erase(0, pos == std::string::npos ? data.size() : pos);
     } else if (key == "replace_line") {
       const std::size_t sp = val.find(' ');
       const std::size_t n = std::stoul(val.substr(0, sp));
@@ -113,6 +141,13 @@ std::optional<std::string> materialize_ref(const fs::path& ref) {
       data = val == "zstd" ? zstd_bytes(data) : gzip_bytes(data);
     } else if (key == "truncate_percent") {
       data.resize(data.size() * std::stoul(val) / 100);
+    } else if (key == "corrupt_bytes") {
+      // "OFFSET COUNT": inverts COUNT bytes from OFFSET (binary formats: a damaged chunk).
+      const std::size_t sp = val.find(' ');
+      const std::size_t at = std::stoul(val.substr(0, sp));
+      const std::size_t n = sp == std::string::npos ? 1 : std::stoul(val.substr(sp + 1));
+      for (std::size_t k = at; k < at + n && k < data.size(); ++k)
+        data[k] = static_cast<char>(~data[k]);
     } else {
       ADD_FAILURE() << ref << ": unknown key " << key;
     }
@@ -141,7 +176,11 @@ TEST_P(GoldenDecode, MatchesExpected) {
   const golden_case& c = GetParam();
   std::string rendered;
   diagnostics diag([&](const diagnostic& d) { rendered += render(d) + "\n"; });
-  parse_job job(decoder_registry::builtin(), parse_options{}, diag);
+  // Year-less timestamps (BSD syslog, Proxifier) take a fixed year here, so expected output does
+  // not depend on the day the test runs.
+  parse_options options;
+  options.decode.default_year = 2024;
+  parse_job job(decoder_registry::builtin(), options, diag);
   collecting_sink sink;
   parse_stats stats;
   // The input is named by its file name only, so expected files do not depend on the checkout.

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "mamori/io/json_records.hpp"
+
+#include <gtest/gtest.h>
 
 namespace mamori {
 namespace {
@@ -37,13 +37,27 @@ TEST(JsonRecords, Ndjson) {
 }
 
 TEST(JsonRecords, CloudTrailWrapperWithOtherMembersFirst) {
-  auto r = split("{\"meta\": {\"x\": [1]},\n \"Records\": [\n {\"e\": \"]\\\"\"},\n {\"f\": 2}\n]}");
+  auto r =
+      split("{\"meta\": {\"x\": [1]},\n \"Records\": [\n {\"e\": \"]\\\"\"},\n {\"f\": 2}\n]}");
   EXPECT_EQ(r.layout, json_layout::wrapper);
   EXPECT_EQ(r.wrapper, "Records");
   ASSERT_EQ(r.records.size(), 2u);
   EXPECT_EQ(r.records[0], "{\"e\": \"]\\\"\"}");
   EXPECT_EQ(r.lines, (std::vector<std::uint64_t>{3, 4}));
   EXPECT_TRUE(r.problems.empty());
+}
+
+TEST(JsonRecords, NdjsonWhoseRecordsHoldAWrapperKeyIsNotAWrapper) {
+  // Google Admin SDK activities carry "events": [...]; one per line is NDJSON, not a wrapper.
+  auto r = split("{\"id\":{\"time\":\"t\"},\"events\":[{\"name\":\"a\"}]}\n"
+                 "{\"id\":{\"time\":\"u\"},\"events\":[{\"name\":\"b\"}]}\n");
+  EXPECT_EQ(r.layout, json_layout::ndjson);
+  ASSERT_EQ(r.records.size(), 2u);
+  EXPECT_EQ(r.records[1], "{\"id\":{\"time\":\"u\"},\"events\":[{\"name\":\"b\"}]}");
+  // The same object alone in its input is a wrapper (a one-line CloudTrail S3 file).
+  auto w = split("{\"Records\":[{\"e\":1},{\"e\":2}]}\n");
+  EXPECT_EQ(w.layout, json_layout::wrapper);
+  EXPECT_EQ(w.records.size(), 2u);
 }
 
 TEST(JsonRecords, ArrayAndPrettyPrinted) {

@@ -1,9 +1,10 @@
+#include "mamori/decode/mapping.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "mamori/decode/mapping.hpp"
 #include "mamori/pipeline/parse_job.hpp"
 
 namespace mamori {

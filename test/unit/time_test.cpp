@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "mamori/event/time.hpp"
+
+#include <gtest/gtest.h>
 
 namespace mamori::timeparse {
 namespace {
@@ -11,8 +11,7 @@ TEST(Time, Iso8601Variants) {
   EXPECT_EQ(iso8601("2023-07-10T21:20:01+09:00"), 1688991601LL * 1'000'000'000);
   EXPECT_EQ(iso8601("2023-07-10T12:20:01.5Z"), 1688991601LL * 1'000'000'000 + 500'000'000);
   // Seven fraction digits (.NET), space separator, no zone (= UTC).
-  EXPECT_EQ(iso8601("2023-07-10 12:20:01.1234567"),
-            1688991601LL * 1'000'000'000 + 123'456'700);
+  EXPECT_EQ(iso8601("2023-07-10 12:20:01.1234567"), 1688991601LL * 1'000'000'000 + 123'456'700);
   EXPECT_EQ(iso8601("2023-07-10T12:20:01.000-0130"), (1688991601LL + 5400) * 1'000'000'000);
   EXPECT_FALSE(iso8601("2023-13-10T12:20:01Z"));
   EXPECT_FALSE(iso8601("not a time"));

@@ -83,7 +83,7 @@ class cloudtrail_decoder final : public json_decoder {
       ev.class_uid = ocsf::event_class::authentication;
       ev.activity_id = ocsf::activity::logon;
       const std::string_view outcome = ev.raw_string(f_.console_login);
-      ev.status = outcome == "Success" ? ocsf::status_id::success
+      ev.status = outcome == "Success"   ? ocsf::status_id::success
                   : outcome == "Failure" ? ocsf::status_id::failure
                                          : ocsf::status_id::unknown;
       const std::string_view mfa = ev.raw_string(f_.mfa_used);
@@ -91,8 +91,8 @@ class cloudtrail_decoder final : public json_decoder {
     } else {
       ev.class_uid = ocsf::event_class::api_activity;
       ev.activity_id = activity_of(event_name);
-      ev.status = ev.raw(f_.error_code) != nullptr ? ocsf::status_id::failure
-                                                   : ocsf::status_id::success;
+      ev.status =
+          ev.raw(f_.error_code) != nullptr ? ocsf::status_id::failure : ocsf::status_id::success;
     }
     copy(ocsf::attr::api_error, f_.error_code);
     copy(ocsf::attr::api_error_message, f_.error_message);
@@ -172,8 +172,9 @@ decoder_spec cloudtrail_spec() {
   return {
       .name = "cloudtrail",
       .title = "AWS CloudTrail",
-      .reads = "S3-delivered {\"Records\":[...]} files (.json, .json.gz), NDJSON, CloudTrail "
-               "Lake exports (eventJson)",
+      .reads =
+          "S3-delivered {\"Records\":[...]} files (.json, .json.gz), NDJSON, CloudTrail "
+          "Lake exports (eventJson)",
       .level = maturity::stable,
       .hardened = true,
       .sniff =

@@ -55,8 +55,10 @@ void diagnostics::report(severity_level level, source_location where, std::strin
 
 void diagnostics::flush_suppressed() {
   for (auto& [file, count] : suppressed_) {
-    diagnostic d{severity_level::note, {file, 0, 0},
-                 fmt::format("{} more diagnostics for this input not shown", count), {}};
+    diagnostic d{severity_level::note,
+                 {file, 0, 0},
+                 fmt::format("{} more diagnostics for this input not shown", count),
+                 {}};
     if (on_report_) on_report_(d);
   }
   suppressed_.clear();

@@ -30,11 +30,14 @@ void decode_context::commit_event() {
   if (batch_.size() >= options_.batch_size) flush();
 }
 
-void decode_context::abandon_event() { batch_.pop_back(); }
+void decode_context::abandon_event() {
+  batch_.pop_back();
+}
 
 void decode_context::reject(std::uint64_t line, std::uint64_t offset, std::string reason) {
   ++counters_.rejected;
-  diag_.report(severity_level::warning, {path_, line, offset}, fmt::format("record rejected: {}", reason));
+  diag_.report(severity_level::warning, {path_, line, offset},
+               fmt::format("record rejected: {}", reason));
 }
 
 void decode_context::report(severity_level level, std::uint64_t line, std::uint64_t offset,
@@ -70,7 +73,9 @@ decoder_registry& decoder_registry::builtin() {
   return registry;
 }
 
-void decoder_registry::add(decoder_spec spec) { specs_.push_back(std::move(spec)); }
+void decoder_registry::add(decoder_spec spec) {
+  specs_.push_back(std::move(spec));
+}
 
 std::optional<std::uint16_t> decoder_registry::find(std::string_view name) const {
   for (std::size_t k = 0; k < specs_.size(); ++k)

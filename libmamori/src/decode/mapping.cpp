@@ -140,12 +140,13 @@ result<decoder_spec> load_mapping_file(const std::string& path) {
     if (def->name.empty()) return fail(fmt::format("{}: 'name' is required", path));
     const std::string framing = root["framing"].as<std::string>("json");
     if (framing != "json") {
-      return fail(fmt::format("{}: framing '{}' is not supported (json)", where(path, root["framing"]),
-                              framing));
+      return fail(fmt::format("{}: framing '{}' is not supported (json)",
+                              where(path, root["framing"]), framing));
     }
     if (auto cls = root["class"]) {
       auto c = class_by_name(cls.as<std::string>());
-      if (!c) return fail(fmt::format("{}: unknown class '{}'", where(path, cls), cls.as<std::string>()));
+      if (!c)
+        return fail(fmt::format("{}: unknown class '{}'", where(path, cls), cls.as<std::string>()));
       def->class_uid = *c;
     }
     def->activity_id = static_cast<std::uint8_t>(root["activity_id"].as<int>(0));
@@ -181,8 +182,8 @@ result<decoder_spec> load_mapping_file(const std::string& path) {
       const auto target = kv.first.as<std::string>();
       auto a = attr_by_path(target);
       if (!a) {
-        return fail(fmt::format("{}: '{}' is not a normalized attribute", where(path, kv.first),
-                                target));
+        return fail(
+            fmt::format("{}: '{}' is not a normalized attribute", where(path, kv.first), target));
       }
       def->constants.emplace_back(*a, kv.second.as<std::string>());
     }

@@ -1,8 +1,9 @@
 #include "mamori/event/time.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <charconv>
-#include <fmt/format.h>
 
 namespace mamori::timeparse {
 
@@ -24,7 +25,8 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, unsigned& out) {
 
 // Nanoseconds in an int64 reach from 1677 to 2262; dates outside are not timestamps we accept.
 bool valid_civil(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned sec) {
-  return y >= 1678 && y <= 2261 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec <= 60;
+  return y >= 1678 && y <= 2261 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 &&
+         mi <= 59 && sec <= 60;
 }
 
 // Parses ".123456789" at pos; returns nanoseconds and advances pos.
@@ -57,8 +59,8 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
 
 std::optional<std::int64_t> iso8601(std::string_view s) {
   unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) ||
-      s[7] != '-' || !digits(s, 8, 2, d)) {
+  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d)) {
     return std::nullopt;
   }
   std::size_t pos = 10;
@@ -97,7 +99,8 @@ std::optional<std::int64_t> iso8601(std::string_view s) {
   }
   if (pos != s.size()) return std::nullopt;
   const std::int64_t days = days_from_civil(y, mo, d);
-  const std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_seconds;
+  const std::int64_t secs =
+      days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + sec - offset_seconds;
   return secs * ns_per_second + ns;
 }
 
@@ -134,13 +137,13 @@ std::optional<std::int64_t> syslog_rfc3164(std::string_view s, int year) {
   } else if (!digits(s, 4, 2, d)) {
     return std::nullopt;
   }
-  if (s[6] != ' ' || !digits(s, 7, 2, h) || s[9] != ':' || !digits(s, 10, 2, mi) ||
-      s[12] != ':' || !digits(s, 13, 2, sec)) {
+  if (s[6] != ' ' || !digits(s, 7, 2, h) || s[9] != ':' || !digits(s, 10, 2, mi) || s[12] != ':' ||
+      !digits(s, 13, 2, sec)) {
     return std::nullopt;
   }
   if (!valid_civil(static_cast<unsigned>(year), mo, d, h, mi, sec)) return std::nullopt;
   const std::int64_t days = days_from_civil(year, mo, d);
-  return (days * 86400 + h * 3600 + mi * 60 + sec) * ns_per_second;
+  return (days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + sec) * ns_per_second;
 }
 
 std::string format_rfc3339(std::int64_t ns) {

@@ -1,7 +1,8 @@
 #include "mamori/event/value.hpp"
 
-#include <charconv>
 #include <fmt/format.h>
+
+#include <charconv>
 
 namespace mamori {
 

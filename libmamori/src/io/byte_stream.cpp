@@ -32,7 +32,8 @@ class file_source final : public raw_source {
 
   result<std::size_t> read(char* buf, std::size_t n) override {
     std::size_t got = std::fread(buf, 1, n, f_);
-    if (got == 0 && std::ferror(f_)) return fail(fmt::format("read error: {}", std::strerror(errno)));
+    if (got == 0 && std::ferror(f_))
+      return fail(fmt::format("read error: {}", std::strerror(errno)));
     bytes_read += got;
     return got;
   }
@@ -113,8 +114,8 @@ class gzip_stream final : public byte_stream {
         if (*got == 0) {
           done_ = true;
           if (mid_member_) {
-            return fail(fmt::format("truncated gzip stream after {} compressed bytes",
-                                    src_.bytes_read()));
+            return fail(
+                fmt::format("truncated gzip stream after {} compressed bytes", src_.bytes_read()));
           }
           return 0;
         }
@@ -141,7 +142,7 @@ class gzip_stream final : public byte_stream {
  private:
   prefixed src_;
   std::vector<char> in_;
-  z_stream z_;
+  z_stream z_{};
   bool done_ = false;
   bool mid_member_ = false;
 };
@@ -164,8 +165,8 @@ class zstd_stream final : public byte_stream {
         if (*got == 0) {
           done_ = true;
           if (last_hint_ != 0) {
-            return fail(fmt::format("truncated zstd stream after {} compressed bytes",
-                                    src_.bytes_read()));
+            return fail(
+                fmt::format("truncated zstd stream after {} compressed bytes", src_.bytes_read()));
           }
           return 0;
         }

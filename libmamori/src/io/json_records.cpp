@@ -12,7 +12,9 @@ namespace {
 constexpr std::array<std::string_view, 7> wrapper_key_list = {
     "Records", "value", "items", "entries", "events", "data", "results"};
 
-bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_ws(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 // Incremental scanner for one JSON value: tracks nesting and strings across buffer refills.
 struct value_scanner {
@@ -38,6 +40,12 @@ struct value_scanner {
         in_string = true;
         depth = 0;
         k = 1;
+      } else if (c == ']' || c == '}' || c == ',') {
+        // A stray delimiter at the top level: a one-byte (invalid) record, so the reader
+        // always makes progress (a zero-length scalar here looped forever).
+        scalar = true;
+        complete = true;
+        return 1;
       } else {
         scalar = true;
       }
@@ -109,7 +117,9 @@ struct value_scanner {
 
 }  // namespace
 
-std::span<const std::string_view> json_wrapper_keys() { return wrapper_key_list; }
+std::span<const std::string_view> json_wrapper_keys() {
+  return wrapper_key_list;
+}
 
 json_record_reader::json_record_reader(input_reader& in, std::size_t max_record)
     : in_(in), max_record_(max_record) {}
@@ -135,6 +145,19 @@ bool json_record_reader::detect_layout() {
     return true;
   }
   if (head[p] == '{') {
+    // A wrapper is the whole input: when another value follows the first object, the input
+    // is a sequence of records (NDJSON of Google activities or Okta events, which carry array
+    // members named "events" or "target"), not a wrapper around one.
+    bool only_value = true;
+    {
+      value_scanner whole;
+      const std::size_t len = whole.advance(head.data() + p, head.size() - p);
+      if (whole.complete) {
+        std::size_t r = p + len;
+        while (r < head.size() && is_ws(head[r])) ++r;
+        only_value = r >= head.size();
+      }
+    }
     // Walk the top-level members looking for a wrapper key whose value is an array.
     std::size_t q = p + 1;
     std::uint64_t newlines = 0;
@@ -162,7 +185,7 @@ bool json_record_reader::detect_layout() {
       if (q >= head.size()) break;
       bool wrapper = false;
       for (auto k : wrapper_key_list) wrapper = wrapper || k == name;
-      if (wrapper && head[q] == '[') {
+      if (wrapper && only_value && head[q] == '[') {
         wrapper_key_ = std::string(name);
         line_ += newlines;
         in_.consume(q + 1);
@@ -242,8 +265,8 @@ std::optional<json_record_reader::record> json_record_reader::next_scanned_recor
     std::string_view b = in_.buffered();
     if (b.empty()) {
       if (in_array_) {
-        problems_.push_back({line_, in_.offset(),
-                             "input ends inside the top-level array (truncated file?)"});
+        problems_.push_back(
+            {line_, in_.offset(), "input ends inside the top-level array (truncated file?)"});
       }
       done_ = true;
       return std::nullopt;
@@ -280,10 +303,10 @@ std::optional<json_record_reader::record> json_record_reader::next_scanned_recor
     if (scan.complete && scanned == 0) {
       // A delimiter where a value should start (a stray '}' or ':' in broken input): skip it
       // so the reader always makes progress.
-      problems_.push_back({start_line, start_offset,
-                           fmt::format("unexpected '{}' where a JSON value should start",
-                                       in_.buffered()[0]),
-                           problem_kind::malformed});
+      problems_.push_back(
+          {start_line, start_offset,
+           fmt::format("unexpected '{}' where a JSON value should start", in_.buffered()[0]),
+           problem_kind::malformed});
       in_.consume(1);
       continue;
     }

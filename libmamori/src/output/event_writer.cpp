@@ -29,7 +29,9 @@ std::string_view segment(std::string_view path, std::size_t depth) {
   return path.substr(0, path.find('.'));
 }
 
-std::size_t depth_of(std::string_view path) { return std::count(path.begin(), path.end(), '.'); }
+std::size_t depth_of(std::string_view path) {
+  return std::count(path.begin(), path.end(), '.');
+}
 
 // Emits sorted dotted paths as nested objects. Lexicographic order keeps every prefix group
 // contiguous, so one pass with a stack of open objects suffices.
@@ -82,18 +84,18 @@ void append_event_json(std::string& out, const event& e, std::string_view decode
   fmt::format_to(std::back_inserter(out),
                  "{{\"class_uid\":{},\"class_name\":\"{}\",\"category_uid\":{},"
                  "\"category_name\":\"{}\",\"activity_id\":{},\"type_uid\":{},",
-                 cls, ocsf::class_name(e.class_uid), cat, ocsf::category_name(cat),
-                 e.activity_id, e.type_uid());
+                 cls, ocsf::class_name(e.class_uid), cat, ocsf::category_name(cat), e.activity_id,
+                 e.type_uid());
   if (e.time_ns != 0) {
     fmt::format_to(std::back_inserter(out), "\"time\":{},\"time_dt\":\"{}\",",
                    e.time_ns / 1'000'000, timeparse::format_rfc3339(e.time_ns));
   }
-  fmt::format_to(std::back_inserter(out),
-                 "\"severity_id\":{},\"status_id\":{},\"status\":\"{}\",",
+  fmt::format_to(std::back_inserter(out), "\"severity_id\":{},\"status_id\":{},\"status\":\"{}\",",
                  static_cast<int>(e.severity), static_cast<int>(e.status),
                  ocsf::status_name(e.status));
   if (e.get(ocsf::attr::severity) == nullptr) {
-    fmt::format_to(std::back_inserter(out), "\"severity\":\"{}\",", ocsf::severity_name(e.severity));
+    fmt::format_to(std::back_inserter(out), "\"severity\":\"{}\",",
+                   ocsf::severity_name(e.severity));
   }
 
   // Normalized attributes, plus metadata the pipeline knows.
@@ -106,8 +108,9 @@ void append_event_json(std::string& out, const event& e, std::string_view decode
     if (f.id == ocsf::id(ocsf::attr::file_md5) || f.id == ocsf::id(ocsf::attr::file_sha1) ||
         f.id == ocsf::id(ocsf::attr::file_sha256)) {
       // OCSF fingerprint objects: algorithm_id 1 = MD5, 2 = SHA-1, 3 = SHA-256.
-      const int alg = f.id == ocsf::id(ocsf::attr::file_md5) ? 1
-                      : f.id == ocsf::id(ocsf::attr::file_sha1) ? 2 : 3;
+      const int alg = f.id == ocsf::id(ocsf::attr::file_md5)    ? 1
+                      : f.id == ocsf::id(ocsf::attr::file_sha1) ? 2
+                                                                : 3;
       hashes += hashes.empty() ? "[" : ",";
       fmt::format_to(std::back_inserter(hashes), "{{\"algorithm_id\":{},\"value\":", alg);
       json_text::append_value(hashes, f.v);

@@ -13,13 +13,27 @@ constexpr char hex_digits[] = "0123456789abcdef";
 
 void append_escaped_byte(std::string& out, unsigned char c) {
   switch (c) {
-    case '"': out += "\\\""; return;
-    case '\\': out += "\\\\"; return;
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
-    case '\t': out += "\\t"; return;
-    case '\b': out += "\\b"; return;
-    case '\f': out += "\\f"; return;
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
     default:
       if (c < 0x20) {
         out += "\\u00";
@@ -37,14 +51,18 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   unsigned char c = b(i);
   std::size_t n = 0;
   if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) n = 2;
-  else if (c >= 0xe0 && c <= 0xef) n = 3;
-  else if (c >= 0xf0 && c <= 0xf4) n = 4;
-  else return 0;
+  if (c >= 0xc2 && c <= 0xdf)
+    n = 2;
+  else if (c >= 0xe0 && c <= 0xef)
+    n = 3;
+  else if (c >= 0xf0 && c <= 0xf4)
+    n = 4;
+  else
+    return 0;
   if (i + n > s.size()) return 0;
   for (std::size_t k = 1; k < n; ++k)
     if ((b(i + k) & 0xc0) != 0x80) return 0;
-  if (n == 3 && c == 0xe0 && b(i + 1) < 0xa0) return 0;  // overlong
+  if (n == 3 && c == 0xe0 && b(i + 1) < 0xa0) return 0;   // overlong
   if (n == 3 && c == 0xed && b(i + 1) >= 0xa0) return 0;  // surrogates
   if (n == 4 && c == 0xf0 && b(i + 1) < 0x90) return 0;
   if (n == 4 && c == 0xf4 && b(i + 1) >= 0x90) return 0;

@@ -66,9 +66,9 @@ std::string parse_stats::to_json() const {
   return out;
 }
 
-std::optional<std::uint16_t> detect_format(const decoder_registry& registry,
-                                           std::string_view path, input_reader& in) {
-  std::string_view head = in.peek(64 * 1024);
+std::optional<std::uint16_t> detect_format(const decoder_registry& registry, std::string_view path,
+                                           input_reader& in) {
+  std::string_view head = in.peek(std::size_t{64} * 1024);
   std::string_view first_line = head.substr(0, head.find('\n'));
   if (!first_line.empty() && first_line.back() == '\r') first_line.remove_suffix(1);
   static std::atomic<std::uint64_t> next_id{1};
@@ -124,8 +124,7 @@ parse_stats parse_job::run(const std::vector<std::string>& files, event_sink& si
     run_one(file, std::move(*stream), sink, stats);
   }
   diag_.flush_suppressed();
-  stats.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
 }
 

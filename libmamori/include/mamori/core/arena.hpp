@@ -12,7 +12,7 @@ namespace mamori {
 
 class arena {
  public:
-  explicit arena(std::size_t block_size = 256 * 1024) : block_size_(block_size) {}
+  explicit arena(std::size_t block_size = std::size_t{256} * 1024) : block_size_(block_size) {}
   arena(const arena&) = delete;
   arena& operator=(const arena&) = delete;
   arena(arena&&) = default;

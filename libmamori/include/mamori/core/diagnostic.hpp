@@ -14,8 +14,8 @@ namespace mamori {
 enum class severity_level : std::uint8_t { note, warning, error };
 
 struct source_location {
-  std::string file;        // path as given by the user, "-" for stdin
-  std::uint64_t line = 0;  // 1-based; 0 when not line oriented
+  std::string file;          // path as given by the user, "-" for stdin
+  std::uint64_t line = 0;    // 1-based; 0 when not line oriented
   std::uint64_t offset = 0;  // byte offset of the record in the decompressed stream
 };
 

@@ -23,9 +23,9 @@ inline tl::unexpected<error> fail(std::string message) {
 
 // Propagates the error of an expression returning result<T>; yields its value otherwise.
 // GNU statement expression (g++ and clang): the one extension mamori relies on.
-#define MAMORI_TRY(expr)                                                            \
-  __extension__({                                                                                \
-    auto&& mamori_try_result_ = (expr);                                             \
+#define MAMORI_TRY(expr)                                                                   \
+  __extension__({                                                                          \
+    auto&& mamori_try_result_ = (expr);                                                    \
     if (!mamori_try_result_) return tl::unexpected(std::move(mamori_try_result_).error()); \
-    std::move(*mamori_try_result_);                                                 \
+    std::move(*mamori_try_result_);                                                        \
   })

@@ -96,9 +96,9 @@ enum class maturity : std::uint8_t { experimental, beta, stable };
 std::string_view maturity_name(maturity m);
 
 struct decoder_spec {
-  std::string name;     // --format value, e.g. "cloudtrail"
-  std::string title;    // "AWS CloudTrail"
-  std::string reads;    // one line on what inputs it reads
+  std::string name;   // --format value, e.g. "cloudtrail"
+  std::string title;  // "AWS CloudTrail"
+  std::string reads;  // one line on what inputs it reads
   maturity level = maturity::beta;
   bool hardened = false;  // fuzzed and safe for untrusted input
   // 0 = not this format; 100 = certain. The highest score above 0 wins.

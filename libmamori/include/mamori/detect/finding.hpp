@@ -18,22 +18,27 @@ struct matched_value {
 };
 
 struct finding {
-  std::int64_t time_ns = 0;   // event time of the (last) triggering event
-  std::string rule_uid;       // Sigma id, or the analytic's stable name (mamori.brute_force)
-  std::string rule_name;      // Sigma title or analytic title
-  std::string rule_source;    // "sigma", "analytics", "correlation"
-  std::string level;          // informational | low | medium | high | critical
+  std::int64_t time_ns = 0;  // event time of the (last) triggering event
+  std::string rule_uid;      // Sigma id, or the analytic's stable name (mamori.brute_force)
+  std::string rule_name;     // Sigma title or analytic title
+  std::string rule_source;   // "sigma", "analytics", "correlation"
+  std::string level;         // informational | low | medium | high | critical
   ocsf::severity_id severity = ocsf::severity_id::unknown;
-  std::vector<std::string> attacks;     // ATT&CK technique ids (T1110.003)
-  std::vector<std::string> tags;        // the rule's other tags
-  std::string explanation;              // one sentence a Tier 1 analyst can verify
-  std::vector<matched_value> matched;   // which selections/fields matched, with values
-  std::vector<std::string> evidences;   // full matched events, each an OCSF JSON object
-  std::string evidence_json;            // analytic evidence object (baselines used), or ""
+  std::vector<std::string> attacks;    // ATT&CK technique ids (T1110.003)
+  std::vector<std::string> tags;       // the rule's other tags
+  std::string explanation;             // one sentence a Tier 1 analyst can verify
+  std::vector<matched_value> matched;  // which selections/fields matched, with values
+  std::vector<std::string> evidences;  // full matched events, each an OCSF JSON object
+  std::string evidence_json;           // analytic evidence object (baselines used), or ""
   // Entities for summaries, case grouping and risk: first seen values, may be empty.
   std::string user;
   std::string host;
   std::string src_ip;
+  // Where the (last) triggering event came from, for SARIF and case links; may be empty.
+  std::string finding_uid;  // stable id (hash of rule and event); generated when empty
+  std::string source_file;
+  std::uint64_t source_line = 0;
+  std::uint64_t source_offset = 0;
 };
 
 ocsf::severity_id severity_from_level(std::string_view level);

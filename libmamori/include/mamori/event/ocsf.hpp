@@ -12,98 +12,119 @@
 namespace mamori::ocsf {
 
 // X(identifier, "ocsf.path")
-#define MAMORI_OCSF_ATTRIBUTES(X)                                  \
-  X(message, "message")                                            \
-  X(status, "status")                                              \
-  X(status_code, "status_code")                                    \
-  X(status_detail, "status_detail")                                \
-  X(severity, "severity")                                          \
-  X(actor_user_name, "actor.user.name")                            \
-  X(actor_user_uid, "actor.user.uid")                              \
-  X(actor_user_domain, "actor.user.domain")                        \
-  X(actor_user_type, "actor.user.type")                            \
-  X(actor_user_email, "actor.user.email_addr")                     \
-  X(actor_user_tenant, "actor.user.org.uid")                       \
-  X(actor_session_uid, "actor.session.uid")                        \
-  X(actor_app_name, "actor.app_name")                              \
-  X(user_name, "user.name")                                        \
-  X(user_uid, "user.uid")                                          \
-  X(user_domain, "user.domain")                                    \
-  X(auth_protocol, "auth_protocol")                                \
-  X(logon_type, "logon_type")                                      \
-  X(is_mfa, "is_mfa")                                              \
-  X(src_ip, "src_endpoint.ip")                                     \
-  X(src_port, "src_endpoint.port")                                 \
-  X(src_hostname, "src_endpoint.hostname")                         \
-  X(src_country, "src_endpoint.location.country")                  \
-  X(src_city, "src_endpoint.location.city")                        \
-  X(src_lat, "src_endpoint.location.lat")                          \
-  X(src_long, "src_endpoint.location.long")                        \
-  X(dst_ip, "dst_endpoint.ip")                                     \
-  X(dst_port, "dst_endpoint.port")                                 \
-  X(dst_hostname, "dst_endpoint.hostname")                         \
-  X(dst_svc_name, "dst_endpoint.svc_name")                         \
-  X(device_hostname, "device.hostname")                            \
-  X(device_uid, "device.uid")                                      \
-  X(device_os_name, "device.os.name")                              \
-  X(device_type, "device.type")                                    \
-  X(http_url, "http_request.url.url_string")                       \
-  X(http_url_hostname, "http_request.url.hostname")                \
-  X(http_url_path, "http_request.url.path")                        \
-  X(http_url_port, "http_request.url.port")                        \
-  X(http_url_scheme, "http_request.url.scheme")                    \
-  X(http_method, "http_request.http_method")                       \
-  X(http_user_agent, "http_request.user_agent")                    \
-  X(http_referrer, "http_request.referrer")                        \
-  X(http_response_code, "http_response.code")                      \
-  X(http_content_type, "http_response.content_type")               \
-  X(bytes_in, "traffic.bytes_in")                                  \
-  X(bytes_out, "traffic.bytes_out")                                \
-  X(bytes_total, "traffic.bytes")                                  \
-  X(protocol_name, "connection_info.protocol_name")                \
-  X(api_service, "api.service.name")                               \
-  X(api_operation, "api.operation")                                \
-  X(api_request_uid, "api.request.uid")                            \
-  X(api_error, "api.response.error")                               \
-  X(api_error_message, "api.response.error_message")               \
-  X(cloud_provider, "cloud.provider")                              \
-  X(cloud_account, "cloud.account.uid")                            \
-  X(cloud_region, "cloud.region")                                  \
-  X(file_name, "file.name")                                        \
-  X(file_path, "file.path")                                        \
-  X(file_size, "file.size")                                        \
-  X(file_md5, "file.hashes.md5")                                   \
-  X(file_sha1, "file.hashes.sha1")                                 \
-  X(file_sha256, "file.hashes.sha256")                             \
-  X(process_cmd_line, "process.cmd_line")                          \
-  X(process_name, "process.name")                                  \
-  X(process_pid, "process.pid")                                    \
-  X(process_uid, "process.uid")                                    \
-  X(process_path, "process.file.path")                             \
-  X(process_user, "process.user.name")                             \
-  X(parent_pid, "process.parent_process.pid")                      \
-  X(parent_cmd_line, "process.parent_process.cmd_line")            \
-  X(parent_path, "process.parent_process.file.path")               \
-  X(query_hostname, "query.hostname")                              \
-  X(query_type, "query.type")                                      \
-  X(dns_rcode, "rcode")                                            \
-  X(tls_sni, "tls.sni")                                            \
-  X(tls_version, "tls.version")                                    \
-  X(session_uid, "session.uid")                                    \
-  X(metadata_product, "metadata.product.name")                     \
-  X(metadata_vendor, "metadata.product.vendor_name")               \
-  X(metadata_log_name, "metadata.log_name")                        \
-  X(metadata_original_time, "metadata.original_time")              \
-  X(metadata_uid, "metadata.uid")                                  \
-  X(metadata_event_code, "metadata.event_code")                    \
-  X(metadata_log_provider, "metadata.log_provider")                \
-  X(metadata_tenant, "metadata.tenant_uid")
+#define MAMORI_OCSF_ATTRIBUTES(X)                       \
+  X(message, "message")                                 \
+  X(status, "status")                                   \
+  X(status_code, "status_code")                         \
+  X(status_detail, "status_detail")                     \
+  X(severity, "severity")                               \
+  X(actor_user_name, "actor.user.name")                 \
+  X(actor_user_uid, "actor.user.uid")                   \
+  X(actor_user_domain, "actor.user.domain")             \
+  X(actor_user_type, "actor.user.type")                 \
+  X(actor_user_email, "actor.user.email_addr")          \
+  X(actor_user_tenant, "actor.user.org.uid")            \
+  X(actor_session_uid, "actor.session.uid")             \
+  X(actor_app_name, "actor.app_name")                   \
+  X(user_name, "user.name")                             \
+  X(user_uid, "user.uid")                               \
+  X(user_domain, "user.domain")                         \
+  X(auth_protocol, "auth_protocol")                     \
+  X(logon_type, "logon_type")                           \
+  X(is_mfa, "is_mfa")                                   \
+  X(src_ip, "src_endpoint.ip")                          \
+  X(src_port, "src_endpoint.port")                      \
+  X(src_hostname, "src_endpoint.hostname")              \
+  X(src_country, "src_endpoint.location.country")       \
+  X(src_city, "src_endpoint.location.city")             \
+  X(src_lat, "src_endpoint.location.lat")               \
+  X(src_long, "src_endpoint.location.long")             \
+  X(dst_ip, "dst_endpoint.ip")                          \
+  X(dst_port, "dst_endpoint.port")                      \
+  X(dst_hostname, "dst_endpoint.hostname")              \
+  X(dst_svc_name, "dst_endpoint.svc_name")              \
+  X(device_hostname, "device.hostname")                 \
+  X(device_uid, "device.uid")                           \
+  X(device_os_name, "device.os.name")                   \
+  X(device_type, "device.type")                         \
+  X(http_url, "http_request.url.url_string")            \
+  X(http_url_hostname, "http_request.url.hostname")     \
+  X(http_url_path, "http_request.url.path")             \
+  X(http_url_port, "http_request.url.port")             \
+  X(http_url_scheme, "http_request.url.scheme")         \
+  X(http_method, "http_request.http_method")            \
+  X(http_user_agent, "http_request.user_agent")         \
+  X(http_referrer, "http_request.referrer")             \
+  X(http_response_code, "http_response.code")           \
+  X(http_content_type, "http_response.content_type")    \
+  X(bytes_in, "traffic.bytes_in")                       \
+  X(bytes_out, "traffic.bytes_out")                     \
+  X(bytes_total, "traffic.bytes")                       \
+  X(protocol_name, "connection_info.protocol_name")     \
+  X(api_service, "api.service.name")                    \
+  X(api_operation, "api.operation")                     \
+  X(api_request_uid, "api.request.uid")                 \
+  X(api_error, "api.response.error")                    \
+  X(api_error_message, "api.response.error_message")    \
+  X(cloud_provider, "cloud.provider")                   \
+  X(cloud_account, "cloud.account.uid")                 \
+  X(cloud_region, "cloud.region")                       \
+  X(file_name, "file.name")                             \
+  X(file_path, "file.path")                             \
+  X(file_size, "file.size")                             \
+  X(file_md5, "file.hashes.md5")                        \
+  X(file_sha1, "file.hashes.sha1")                      \
+  X(file_sha256, "file.hashes.sha256")                  \
+  X(process_cmd_line, "process.cmd_line")               \
+  X(process_name, "process.name")                       \
+  X(process_pid, "process.pid")                         \
+  X(process_uid, "process.uid")                         \
+  X(process_path, "process.file.path")                  \
+  X(process_user, "process.user.name")                  \
+  X(parent_pid, "process.parent_process.pid")           \
+  X(parent_cmd_line, "process.parent_process.cmd_line") \
+  X(parent_path, "process.parent_process.file.path")    \
+  X(query_hostname, "query.hostname")                   \
+  X(query_type, "query.type")                           \
+  X(dns_rcode, "rcode")                                 \
+  X(tls_sni, "tls.sni")                                 \
+  X(tls_version, "tls.version")                         \
+  X(session_uid, "session.uid")                         \
+  X(metadata_product, "metadata.product.name")          \
+  X(metadata_vendor, "metadata.product.vendor_name")    \
+  X(metadata_log_name, "metadata.log_name")             \
+  X(metadata_original_time, "metadata.original_time")   \
+  X(metadata_uid, "metadata.uid")                       \
+  X(metadata_event_code, "metadata.event_code")         \
+  X(metadata_log_provider, "metadata.log_provider")     \
+  X(metadata_tenant, "metadata.tenant_uid")                   \
+  X(group_name, "group.name")                                  \
+  X(group_uid, "group.uid")                                    \
+  X(parent_name, "process.parent_process.name")                \
+  X(parent_uid, "process.parent_process.uid")                  \
+  /* enrichers (docs/enrichers.md); not in OCSF 1.3: extensions */ \
+  X(src_region, "src_endpoint.location.region")                \
+  X(src_geo_accuracy, "src_endpoint.location.accuracy_radius") \
+  X(src_geo_provider, "src_endpoint.location.provider")        \
+  X(src_asn, "src_endpoint.autonomous_system.number")          \
+  X(src_as_name, "src_endpoint.autonomous_system.name")        \
+  X(src_is_vpn, "src_endpoint.is_vpn")                         \
+  X(src_is_hosting, "src_endpoint.is_hosting")                 \
+  X(src_is_tor, "src_endpoint.is_tor")                         \
+  X(src_is_relay, "src_endpoint.is_relay")                     \
+  X(src_is_corporate, "src_endpoint.is_corporate")             \
+  X(src_is_known_bad, "src_endpoint.is_known_bad")             \
+  X(src_os_name, "src_endpoint.os.name")                       \
+  X(src_os_version, "src_endpoint.os.version")                 \
+  X(src_browser_name, "src_endpoint.browser.name")             \
+  X(src_browser_version, "src_endpoint.browser.version")       \
+  X(src_device_family, "src_endpoint.device.family")
 
 enum class attr : field_id {
 #define MAMORI_OCSF_ENUM(id, path) id,
   MAMORI_OCSF_ATTRIBUTES(MAMORI_OCSF_ENUM)
 #undef MAMORI_OCSF_ENUM
-      count_
+      attribute_count
 };
 
 inline constexpr std::string_view attribute_paths[] = {
@@ -112,7 +133,9 @@ inline constexpr std::string_view attribute_paths[] = {
 #undef MAMORI_OCSF_PATH
 };
 
-constexpr field_id id(attr a) { return static_cast<field_id>(a); }
+constexpr field_id id(attr a) {
+  return static_cast<field_id>(a);
+}
 
 // OCSF categories and classes used by mamori's decoders (class_uid = category * 1000 + n).
 enum class category : std::uint16_t {

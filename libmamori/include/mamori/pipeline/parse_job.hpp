@@ -20,7 +20,7 @@ struct parse_stats {
   std::uint64_t records = 0;
   std::uint64_t events = 0;
   std::uint64_t rejected = 0;
-  std::uint64_t bytes = 0;  // decompressed bytes decoded
+  std::uint64_t bytes = 0;                          // decompressed bytes decoded
   std::map<std::string, std::uint64_t> by_format;   // events per decoder
   std::map<std::uint32_t, std::uint64_t> by_class;  // events per OCSF class_uid
   double seconds = 0;
@@ -56,7 +56,7 @@ class parse_job {
 };
 
 // Picks the decoder for a stream by sniffing its head; nullopt when no decoder claims it.
-std::optional<std::uint16_t> detect_format(const decoder_registry& registry,
-                                           std::string_view path, input_reader& in);
+std::optional<std::uint16_t> detect_format(const decoder_registry& registry, std::string_view path,
+                                           input_reader& in);
 
 }  // namespace mamori
