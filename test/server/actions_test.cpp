@@ -178,6 +178,7 @@ TEST(actions, roles_dry_runs_signals_webhook_and_email) {
   c.data = (dir.path / "data").string();
   c.listen = "127.0.0.1:0";
   c.block_ip.file = (dir.path / "blocklist.txt").string();
+  c.analytics = "none";
   c.webhook.url = fmt::format("http://127.0.0.1:{}/hook", hook.port());
   c.webhook.secret_env = "MAMORI_TEST_WEBHOOK_SECRET";
   c.email.relay = fmt::format("127.0.0.1:{}", smtp.port());
@@ -304,6 +305,7 @@ TEST(tls, serves_https_with_the_configured_certificate) {
   server::server_config c;
   c.data = (dir.path / "data").string();
   c.listen = "127.0.0.1:0";
+  c.analytics = "none";
   c.tls_cert = cert;
   c.tls_key = key;
   auto s = server::server::create(c);

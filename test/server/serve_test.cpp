@@ -113,6 +113,7 @@ class serve : public ::testing::Test {
     c.syslog.push_back({"tcp", "127.0.0.1:0", "cloudtrail", "syslog-tcp"});
     c.syslog.push_back({"udp", "127.0.0.1:0", "cloudtrail", "syslog-udp"});
     c.block_ip.file = (dir_.path / "blocklist.txt").string();
+    c.analytics = "none";  // only the test detector: exact expectations
     if (tweak) tweak(c);
     auto s = server::server::create(c);
     ASSERT_TRUE(s) << s.error().message;

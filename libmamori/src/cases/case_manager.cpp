@@ -128,7 +128,43 @@ std::vector<std::string> allowed_moves(std::string_view state) {
 
 case_manager::case_manager(std::vector<scenario_template> templates, case_options options,
                            respond::signal_bus& bus)
-    : templates_(std::move(templates)), options_(std::move(options)), bus_(bus) {}
+    : templates_(std::move(templates)), options_(std::move(options)), bus_(bus) {
+  evidence_thread_ = std::thread([this] { evidence_loop(); });
+}
+
+case_manager::~case_manager() {
+  {
+    std::lock_guard lock(evidence_mutex_);
+    evidence_stop_ = true;
+  }
+  evidence_cv_.notify_all();
+  if (evidence_thread_.joinable()) evidence_thread_.join();
+}
+
+void case_manager::evidence_loop() {
+  std::unique_ptr<state_db> db;
+  for (;;) {
+    std::pair<std::int64_t, std::string> job;
+    {
+      std::unique_lock lock(evidence_mutex_);
+      evidence_cv_.wait(lock, [&] { return evidence_stop_ || !evidence_queue_.empty(); });
+      // On stop, pending evidence is still collected (a few queries per new case).
+      if (evidence_queue_.empty()) return;
+      job = std::move(evidence_queue_.front());
+      evidence_queue_.pop_front();
+    }
+    if (!db) {
+      auto opened = state_db::open(options_.main_db);
+      if (!opened) {
+        fmt::print(stderr, "mamori serve: evidence: {}\n", opened.error().message);
+        continue;
+      }
+      db = std::move(*opened);
+    }
+    if (auto r = collect_evidence(*db, job.first, job.second); !r)
+      fmt::print(stderr, "mamori serve: evidence for case {}: {}\n", job.first, r.error().message);
+  }
+}
 
 const scenario_template* case_manager::find_template(const std::string& id) const {
   for (const auto& t : templates_)
@@ -244,11 +280,11 @@ void case_manager::after_commit(state_db& db) {
   auto signals = std::move(pending_signals_);
   pending_signals_.clear();
   for (auto& s : signals) bus_.publish(std::move(s));
-  auto evidence = std::move(pending_evidence_);
-  pending_evidence_.clear();
-  for (const auto& [cid, scenario] : evidence) {
-    if (auto r = collect_evidence(db, cid, scenario); !r)
-      fmt::print(stderr, "mamori serve: evidence for case {}: {}\n", cid, r.error().message);
+  if (!pending_evidence_.empty()) {
+    std::lock_guard lock(evidence_mutex_);
+    for (auto& e : pending_evidence_) evidence_queue_.push_back(std::move(e));
+    pending_evidence_.clear();
+    evidence_cv_.notify_one();
   }
   (void)apply_follow_ups(db, server::now_ns());
 }

@@ -165,6 +165,7 @@ void attach_case_services(server::impl& s, state_pool& states, respond::signal_b
     o.window_s = config.case_window_s;
     o.entities = config.case_entities;
     o.events_dir = config.data + "/events";
+    o.main_db = config.data + "/main.db";
     auto m = std::make_unique<cases::case_manager>(std::move(*templates), o, bus);
     cm = m.get();
     consumer = m.get();

@@ -183,7 +183,7 @@ void api::handle(http_request req, reply_fn reply) {
   }
 
   // Everything else is analyst work: blocking calls run on the worker pool.
-  auto blocking = [this](auto fn) { ctx_.run_blocking(std::move(fn)); };
+  auto blocking = [this](auto fn) { ctx_.run_query(std::move(fn)); };
 
   if (area == "formats" && seg.size() == 3) {
     std::string out = "{\"formats\":[";

@@ -103,10 +103,12 @@ result<void> load(const YAML::Node& root, server_config& c) {
     if (n["burst"]) c.burst = MAMORI_TRY(scalar<double>(n["burst"]));
   }
   if (auto n = root["threads"]) {
-    MAMORI_CHECK(check_keys(n, "threads", {"io", "workers"}));
+    MAMORI_CHECK(check_keys(n, "threads", {"io", "workers", "queries"}));
     if (n["io"]) c.io_threads = MAMORI_TRY(scalar<int>(n["io"]));
     if (n["workers"]) c.worker_threads = MAMORI_TRY(scalar<int>(n["workers"]));
-    if (c.io_threads < 1 || c.io_threads > 64 || c.worker_threads < 1 || c.worker_threads > 64)
+    if (n["queries"]) c.query_threads = MAMORI_TRY(scalar<int>(n["queries"]));
+    if (c.io_threads < 1 || c.io_threads > 64 || c.worker_threads < 1 || c.worker_threads > 64 ||
+        c.query_threads < 1 || c.query_threads > 64)
       return fail(fmt::format("{}: threads must be between 1 and 64", where(n)));
   }
   if (auto n = root["retention"]) {

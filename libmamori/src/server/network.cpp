@@ -36,7 +36,8 @@ std::string endpoint_text(const net::ip::address& a, std::uint16_t port) {
 struct network::impl {
   impl(const server_config& c, api& h, pipeline& p, std::atomic<std::uint64_t>& d)
       : config(c), handler(h), pipe(p), udp_dropped(d), work(net::make_work_guard(ioc)),
-        workers(static_cast<std::size_t>(c.worker_threads)) {}
+        workers(static_cast<std::size_t>(c.worker_threads)),
+        queries(static_cast<std::size_t>(c.query_threads)) {}
 
   const server_config& config;
   api& handler;
@@ -45,6 +46,7 @@ struct network::impl {
   net::io_context ioc;
   net::executor_work_guard<net::io_context::executor_type> work;
   net::thread_pool workers;
+  net::thread_pool queries;
   std::vector<std::thread> threads;
   std::unique_ptr<net::ssl::context> ssl;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
@@ -486,6 +488,7 @@ result<std::string> network::listen_syslog(const syslog_listener& l) {
 }
 
 void network::run_blocking(std::function<void()> fn) { net::post(impl_->workers, std::move(fn)); }
+void network::run_query(std::function<void()> fn) { net::post(impl_->queries, std::move(fn)); }
 
 void network::start() {
   for (int i = 0; i < impl_->config.io_threads; ++i)
@@ -524,6 +527,7 @@ void network::stop() {
   for (int i = 0; i < 50 && impl_->connections.load() > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   impl_->workers.join();
+  impl_->queries.join();
   impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads)

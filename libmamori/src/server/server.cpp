@@ -68,6 +68,8 @@ struct server::impl {
   std::vector<std::unique_ptr<detector>> detectors;
   std::vector<std::unique_ptr<enricher>> enrichers;
   std::string token_path;
+  // Lives as long as the server: the analytics report through it from the decode thread.
+  std::unique_ptr<diagnostics> detect_diag;
   bool started = false;
   bool stopped = false;
 };
@@ -125,13 +127,16 @@ result<server_addresses> server::start() {
   po.queue_bytes = s.config.queue_bytes;
   s.pipe = std::make_unique<pipeline>(decoder_registry::builtin(), *s.wal, *s.events,
                                       MAMORI_TRY(state_db::open(data + "/main.db")), po);
+  {
+    s.detect_diag = std::make_unique<diagnostics>(
+        [](const diagnostic& d) { fmt::print(stderr, "mamori serve: {}\n", render(d)); });
+    auto detection = MAMORI_TRY(make_server_detection(s.config, *s.detect_diag));
+    for (const auto& n : detection.notes) fmt::print(stderr, "mamori serve: {}\n", n);
+    for (auto& e : detection.enrichers) s.pipe->add_enricher(std::move(e));
+    for (auto& d : detection.detectors) s.pipe->add_detector(std::move(d));
+  }
   for (auto& e : s.enrichers) s.pipe->add_enricher(std::move(e));
   s.enrichers.clear();
-  {
-    diagnostics diag([](const diagnostic& d) { fmt::print(stderr, "mamori serve: {}\n", render(d)); });
-    auto defaults = MAMORI_TRY(make_server_detectors(s.config, diag));
-    for (auto& d : defaults) s.pipe->add_detector(std::move(d));
-  }
   for (auto& d : s.detectors) s.pipe->add_detector(std::move(d));
   s.detectors.clear();
   attach_case_services(s, *s.states, s.bus, s.config, s.cases, s.actions, s.consumer);
@@ -167,6 +172,7 @@ result<server_addresses> server::start() {
   ctx.actions = s.actions.get();
   ctx.tokens = &s.tokens;
   ctx.run_blocking = [p = &s](std::function<void()> fn) { p->net->run_blocking(std::move(fn)); };
+  ctx.run_query = [p = &s](std::function<void()> fn) { p->net->run_query(std::move(fn)); };
   ctx.ready = &s.ready;
   ctx.udp_dropped = &s.udp_dropped;
   s.handler = std::make_unique<api>(std::move(ctx));

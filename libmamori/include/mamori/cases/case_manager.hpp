@@ -10,8 +10,11 @@
 //
 // Every transition, assignment, comment and action is appended to the audit log.
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <thread>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -29,12 +32,14 @@ struct case_options {
   double window_s = 3600;
   std::vector<std::string> entities = {"user", "src_ip", "host"};
   std::string events_dir;  // where evidence queries run
+  std::string main_db;     // the evidence worker's own connection
 };
 
 class case_manager final : public server::finding_consumer, public server::case_service {
  public:
   case_manager(std::vector<scenario_template> templates, case_options options,
                respond::signal_bus& bus);
+  ~case_manager() override;
 
   // finding_consumer (store thread)
   void on_findings(server::state_db& db,
@@ -62,10 +67,18 @@ class case_manager final : public server::finding_consumer, public server::case_
   std::vector<scenario_template> templates_;
   case_options options_;
   respond::signal_bus& bus_;
+  void evidence_loop();
+
   // Work deferred until the store thread's transaction commits.
   std::vector<std::pair<std::int64_t, std::string>> pending_evidence_;
   std::vector<respond::signal> pending_signals_;
   std::mutex update_mutex_;
+  // Evidence queries run on their own thread: a slow search never stalls storage.
+  std::mutex evidence_mutex_;
+  std::condition_variable evidence_cv_;
+  std::deque<std::pair<std::int64_t, std::string>> evidence_queue_;
+  bool evidence_stop_ = false;
+  std::thread evidence_thread_;
 };
 
 }  // namespace mamori::cases

@@ -85,8 +85,9 @@ struct api_context {
   case_service* cases = nullptr;
   action_service* actions = nullptr;
   token_cache* tokens = nullptr;
-  // Runs blocking work (WAL fsync, SQLite) off the I/O threads.
+  // Runs blocking work off the I/O threads: ingest (WAL fsync) and analyst queries (SQLite).
   std::function<void(std::function<void()>)> run_blocking;
+  std::function<void(std::function<void()>)> run_query;
   std::atomic<bool>* ready = nullptr;
   std::atomic<std::uint64_t>* udp_dropped = nullptr;
   std::function<std::string()> extra_stats;  // JSON members appended to /api/v1/stats

@@ -61,7 +61,8 @@ struct server_config {
   double requests_per_second = 100;                  // per token
   double burst = 200;
   int io_threads = 1;
-  int worker_threads = 2;  // WAL appends, searches, case updates
+  int worker_threads = 2;  // ingest: decompression and WAL appends (fsync)
+  int query_threads = 2;   // searches, findings, cases, actions
 
   // Storage.
   int retention_days = 0;             // 0 = keep

@@ -29,8 +29,10 @@ class network {
   result<std::string> listen_http(const std::string& host_port);
   // Binds a syslog listener; returns "udp://host:port" or "tcp://host:port".
   result<std::string> listen_syslog(const syslog_listener& l);
-  // Runs blocking work on the worker pool.
+  // Runs blocking work on the ingest worker pool (WAL appends).
   void run_blocking(std::function<void()> fn);
+  // Runs analyst work (searches, cases) on its own pool, so a slow search never delays ingest.
+  void run_query(std::function<void()> fn);
   // Starts the I/O threads.
   void start();
   // Stops accepting, flushes pending syslog batches, joins the threads.

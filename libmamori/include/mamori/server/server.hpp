@@ -52,9 +52,14 @@ class server {
   std::unique_ptr<impl> impl_;
 };
 
-// The detectors `mamori serve` runs by default: the Sigma rules and behavioural analytics of
-// the configuration, when those engines are built in (docs/server.md, "Detection").
-result<std::vector<std::unique_ptr<detector>>> make_server_detectors(const server_config& config,
-                                                                     diagnostics& diag);
+// What `mamori serve` runs on every batch: the enrichers the analytics need (GeoIP, ASN, IP
+// lists, user agents), then the Sigma rules of detection.rules and the behavioural analytics
+// of detection.analytics, with their baselines under DATA/state (docs/server.md, Detection).
+struct server_detection {
+  std::vector<std::unique_ptr<enricher>> enrichers;
+  std::vector<std::unique_ptr<detector>> detectors;
+  std::vector<std::string> notes;  // one line per part: what was loaded
+};
+result<server_detection> make_server_detection(const server_config& config, diagnostics& diag);
 
 }  // namespace mamori::server
