@@ -145,8 +145,8 @@ std::string render_findings(const std::string& json) {
                                 "USER", "SOURCE", "CASE");
   for (auto f : doc["findings"].get_array()) {
     out += fmt::format("{:<8} {:<22} {:<9} {:<34} {:<16} {:<16} {}\n", text(f["id"].value()),
-                       clip(field(f, "time_dt"), 22), field(f, "level"), clip(field(f, "rule.name"), 34),
-                       clip(field(f, "entities.user"), 16), clip(field(f, "entities.src_ip"), 16),
+                       clip(field(f, "time_dt"), 22), field(f, "rule.level"), clip(field(f, "rule.name"), 34),
+                       clip(field(f, "actor.user.name"), 16), clip(field(f, "src_endpoint.ip"), 16),
                        field(f, "case_id"));
   }
   return out;
@@ -204,7 +204,7 @@ std::string render_case(const std::string& json) {
   if (!c["findings"].error()) {
     out += "\nFindings\n";
     for (auto f : c["findings"].get_array())
-      out += fmt::format("  {} {} {} — {}\n", field(f, "time_dt"), field(f, "level"), field(f, "rule.name"),
+      out += fmt::format("  {} {} {} — {}\n", field(f, "time_dt"), field(f, "rule.level"), field(f, "rule.name"),
                          clip(field(f, "explanation"), 100));
   }
   if (!c["audit"].error()) {

@@ -199,7 +199,7 @@ void pipeline::decode_loop() {
   store_item tail;
   for (auto& f : found.found) {
     stored_finding sf;
-    sf.uid = finding_uid(f);
+    sf.uid = sha256_hex("end|" + finding_uid(f)).substr(0, 32);
     sf.received_ns = now_ns();
     sf.f = std::move(f);
     tail.findings.push_back(std::move(sf));
@@ -254,6 +254,8 @@ void pipeline::decode_entry(work& w) {
       collecting_findings found;
       void consume(const event_batch& batch) override {
         for (auto& d : self->detectors_) d->observe(batch, found);
+        const std::size_t first = item->events.size();
+        const std::uint64_t first_id = next;
         for (const event& ev : batch.events()) {
           if (next >= (1ull << store::event_id_shift)) break;  // reported after decode
           store::stored_event s;
@@ -264,8 +266,22 @@ void pipeline::decode_entry(work& w) {
         }
         for (auto& f : found.found) {
           stored_finding sf;
-          sf.uid = finding_uid(f);
+          // Unique per batch and stable when the batch is replayed (detectors are
+          // deterministic): the batch sequence with the detector's own id.
+          sf.uid = sha256_hex(fmt::format("{}|{}", item->seq, finding_uid(f))).substr(0, 32);
           sf.received_ns = item->received_ns;
+          // Link the event the finding points at when it is in this batch.
+          if (f.source_file == source) {
+            std::size_t k = 0;
+            for (const event& ev : batch.events()) {
+              if (first + k >= item->events.size()) break;
+              if (ev.offset == f.source_offset && ev.time_ns == f.time_ns) {
+                sf.event_ids.push_back((item->seq << store::event_id_shift) | (first_id + k));
+                break;
+              }
+              ++k;
+            }
+          }
           sf.f = std::move(f);
           item->findings.push_back(std::move(sf));
         }

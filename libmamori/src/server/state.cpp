@@ -163,6 +163,7 @@ std::string new_token_secret() {
 }
 
 std::string finding_uid(const finding& f) {
+  if (!f.finding_uid.empty()) return f.finding_uid;  // the detector's own stable id
   std::string key = fmt::format("{}|{}|{}|{}|{}", f.rule_uid, f.time_ns, f.user, f.src_ip, f.host);
   if (!f.evidences.empty()) key += f.evidences.front();
   for (const auto& m : f.matched) key += fmt::format("|{}={}", m.field, m.value);
@@ -170,64 +171,18 @@ std::string finding_uid(const finding& f) {
 }
 
 std::string finding_json(const stored_finding& sf, std::int64_t id, std::int64_t case_id) {
-  const finding& f = sf.f;
-  std::string out = fmt::format(
-      "{{\"class_uid\":2004,\"class_name\":\"Detection Finding\",\"category_uid\":2,"
-      "\"category_name\":\"Findings\",\"activity_id\":1,\"type_uid\":200401,\"id\":{}",
-      id);
-  if (case_id > 0) fmt::format_to(std::back_inserter(out), ",\"case_id\":{}", case_id);
-  fmt::format_to(std::back_inserter(out), ",\"time\":{},\"time_dt\":\"{}\",\"severity_id\":{}",
-                 f.time_ns / 1'000'000, timeparse::format_rfc3339(f.time_ns),
-                 static_cast<int>(f.severity));
-  append_str(out, "severity", ocsf::severity_name(f.severity));
-  append_str(out, "level", f.level);
-  out += ",\"finding_info\":{";
-  append_str(out, "uid", sf.uid, false);
-  append_str(out, "title", f.rule_name);
-  out += '}';
-  out += ",\"rule\":{";
-  append_str(out, "uid", f.rule_uid, false);
-  append_str(out, "name", f.rule_name);
-  append_str(out, "source", f.rule_source);
-  out += "},\"attacks\":[";
-  for (std::size_t i = 0; i < f.attacks.size(); ++i) {
-    if (i > 0) out += ',';
-    json_text::append_string(out, f.attacks[i]);
-  }
-  out += "],\"tags\":[";
-  for (std::size_t i = 0; i < f.tags.size(); ++i) {
-    if (i > 0) out += ',';
-    json_text::append_string(out, f.tags[i]);
-  }
-  out += ']';
-  append_str(out, "explanation", f.explanation);
-  out += ",\"entities\":{";
-  append_str(out, "user", f.user, false);
-  append_str(out, "host", f.host);
-  append_str(out, "src_ip", f.src_ip);
-  out += "},\"matched\":[";
-  for (std::size_t i = 0; i < f.matched.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '{';
-    append_str(out, "selection", f.matched[i].selection, false);
-    append_str(out, "field", f.matched[i].field);
-    append_str(out, "value", f.matched[i].value);
-    out += '}';
-  }
-  out += "],\"event_ids\":[";
+  // The same OCSF Detection Finding `mamori hunt` prints (docs/findings.md), with the
+  // server's id, the stored uid, the case and the stored events that triggered it.
+  finding f = sf.f;
+  f.finding_uid = sf.uid;  // the server's id: unique per stored finding
+  const std::string body = finding_to_json(f);
+  std::string out = fmt::format("{{\"id\":{},", id);
+  if (case_id > 0) fmt::format_to(std::back_inserter(out), "\"case_id\":{},", case_id);
+  out += "\"event_ids\":[";
   for (std::size_t i = 0; i < sf.event_ids.size(); ++i)
     fmt::format_to(std::back_inserter(out), "{}\"{}\"", i > 0 ? "," : "", sf.event_ids[i]);
-  out += "],\"evidences\":[";
-  for (std::size_t i = 0; i < f.evidences.size(); ++i) {
-    if (i > 0) out += ',';
-    out += f.evidences[i].empty() ? "null" : f.evidences[i];
-  }
-  out += ']';
-  if (!f.evidence_json.empty()) {
-    out += ",\"evidence\":";
-    out += f.evidence_json;
-  }
-  out += '}';
+  out += "],";
+  out += std::string_view(body).substr(1);
   return out;
 }
 
