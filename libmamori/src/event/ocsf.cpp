@@ -36,6 +36,7 @@ std::string_view class_name(event_class c) {
     case event_class::api_activity: return "API Activity";
     case event_class::datastore_activity: return "Datastore Activity";
     case event_class::file_hosting_activity: return "File Hosting Activity";
+    case event_class::web_resource_access: return "Web Resource Access Activity";
   }
   return "Unknown";
 }
