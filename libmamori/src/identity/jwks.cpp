@@ -12,10 +12,17 @@ namespace mamori::identity {
 
 namespace {
 
+// A file's identity for change detection: inode, size and mtime together, because a
+// coarse-grained mtime alone misses two writes in the same clock tick (an atomic rename
+// always changes the inode).
 std::int64_t mtime_ns(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return 0;
-  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  const auto mt = static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
+                  static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
+  return static_cast<std::int64_t>(mt ^
+                                   (static_cast<std::uint64_t>(st.st_ino) * 0x9e3779b97f4a7c15u) ^
+                                   (static_cast<std::uint64_t>(st.st_size) << 32));
 }
 
 }  // namespace
