@@ -9,7 +9,6 @@ namespace mamori::cli {
 inline constexpr int authz_exit_findings = 2;  // lint found problems; eval --fail-on-deny denied
 inline constexpr int authz_exit_invalid = 3;   // the policy does not load or compile
 
-void add_authz_serve_command(CLI::App& authz, int& exit_code);
-void add_authz_session_command(CLI::App& authz, int& exit_code);
+void add_authz_serve_command(CLI::App& authz, int& exit_code);  // serve + session
 
 }  // namespace mamori::cli

@@ -151,7 +151,7 @@ void add_authz_command(CLI::App& app, int& exit_code) {
   eval->add_flag("--fail-on-deny", ea.fail_on_deny, "Exit 2 unless the decision is allow");
   eval->callback([&exit_code] { exit_code = run_eval(ea); });
 
-  // serve/session: cmd_authz_serve.cpp
+  add_authz_serve_command(*authz, exit_code);
 }
 
 }  // namespace mamori::cli

@@ -39,7 +39,8 @@ void print_summary(const parse_stats& stats) {
              "\n{} files, {} records, {} events, {} rejected, {} files of unknown format; "
              "{:.1f} MB in {:.2f} s ({:.0f} events/s)\n",
              stats.files, stats.records, stats.events, stats.rejected, stats.skipped_files, mb,
-             stats.seconds, stats.seconds > 0 ? static_cast<double>(stats.events) / stats.seconds : 0.0);
+             stats.seconds,
+             stats.seconds > 0 ? static_cast<double>(stats.events) / stats.seconds : 0.0);
 }
 
 int run_parse(const parse_args& args) {
@@ -55,8 +56,7 @@ int run_parse(const parse_args& args) {
   parse_options options;
   if (!args.format.empty()) {
     if (!registry.find(args.format)) {
-      fmt::print(stderr, "mamori parse: unknown format '{}' (see `mamori formats`)\n",
-                 args.format);
+      fmt::print(stderr, "mamori parse: unknown format '{}' (see `mamori formats`)\n", args.format);
       return exit_usage;
     }
     options.format = args.format;
@@ -70,7 +70,7 @@ int run_parse(const parse_args& args) {
   diagnostics diag([&](const diagnostic& d) {
     if (!args.quiet || d.level == severity_level::error) fmt::print(stderr, "{}\n", render(d));
   });
-  const event_format format = args.output == "table" ? event_format::table
+  const event_format format = args.output == "table"  ? event_format::table
                               : args.output == "none" ? event_format::none
                                                       : event_format::ndjson;
   auto sink = make_event_writer(format, stdout);
@@ -102,8 +102,8 @@ int run_parse(const parse_args& args) {
 
 void add_parse_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<parse_args>();
-  auto* cmd = app.add_subcommand(
-      "parse", "Decode logs into normalized OCSF events (NDJSON on stdout)");
+  auto* cmd =
+      app.add_subcommand("parse", "Decode logs into normalized OCSF events (NDJSON on stdout)");
   cmd->add_option("--format", args->format,
                   "Force a decoder instead of sniffing each input (see `mamori formats`)");
   cmd->add_option("--output", args->output,
@@ -121,8 +121,7 @@ void add_parse_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("-q,--quiet", args->quiet, "Only print errors, not per-record warnings");
   cmd->add_flag("--summary", args->summary,
                 "Print events per format and per OCSF class to stderr at the end");
-  cmd->add_option("inputs", args->inputs, "Files, directories, globs, or - for stdin")
-      ->required();
+  cmd->add_option("inputs", args->inputs, "Files, directories, globs, or - for stdin")->required();
   cmd->callback([args, &exit_code] { exit_code = run_parse(*args); });
 }
 

@@ -884,7 +884,7 @@ std::string compiled_policy::reason(const decision& d, const access_request& r,
     case guard::default_deny: {
       std::string s = r.who == nullptr ? "sign-in required: no rule allows anonymous access"
                                        : "no rule allows this request (default deny)";
-      if (d.closest >= 0) {
+      if (d.closest >= 0 && d.failed != cond::authenticated) {
         const compiled_rule& cr = rules_[static_cast<std::size_t>(d.closest)];
         s += fmt::format("; closest rule '{}': {}", cr.src->name, c.describe(cr, d.failed, false));
       }
