@@ -436,6 +436,13 @@ void decision_service::decide(const http_in& in, proxy_style style, std::string_
         std::string assertion = assertion_for(*req.who, policy, d.app, now);
         if (!assertion.empty())
           out.headers.emplace_back("X-Mamori-Assertion", std::move(assertion));
+      } else {
+        // Anonymous access (a public rule): the identity headers are present and empty, so
+        // a proxy that copies them overwrites whatever the client sent (Caddy 2.6 would
+        // otherwise pass its unresolved placeholder upstream).
+        out.headers.emplace_back("X-Mamori-User", std::string());
+        out.headers.emplace_back("X-Mamori-Groups", std::string());
+        out.headers.emplace_back("X-Mamori-Assertion", std::string());
       }
       break;
     case outcome::deny:
