@@ -178,7 +178,7 @@ int run_session(const session_args& a) {
     }
     ttl = *d;
   }
-  authz::identity who;
+  authz::principal who;
   who.user = a.user;
   who.groups = a.groups;
   who.roles = a.roles;

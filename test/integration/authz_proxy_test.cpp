@@ -376,7 +376,7 @@ http://app.test:{port} {{
 
   static std::string cookie(std::string user, std::vector<std::string> groups, bool mfa,
                             std::string session) {
-    identity who;
+    principal who;
     who.user = std::move(user);
     who.groups = std::move(groups);
     who.mfa = mfa;

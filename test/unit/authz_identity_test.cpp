@@ -242,7 +242,7 @@ TEST(AuthzIdentity, SessionCookies) {
   const std::string k1(32, 'a'), k2(40, 'b');
   auto codec = session_codec::create({k1});
   ASSERT_TRUE(codec);
-  authz::identity who;
+  authz::principal who;
   who.user = "alice";
   who.groups = {"staff", "oncall"};
   who.methods = {"pwd", "hwk"};
@@ -384,7 +384,7 @@ identity:
   }
   EXPECT_TRUE(accepted);
   // Session cookie.
-  authz::identity who;
+  authz::principal who;
   who.user = "bob";
   const std::string cookie = (*auth)->sessions()->issue(who, now, 3600);
   auto s = (*auth)->authenticate("", "theme=dark; mamori_session=" + cookie, now);

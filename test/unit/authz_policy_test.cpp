@@ -46,7 +46,7 @@ bool contains(const std::vector<std::string>& v, std::string_view needle) {
 struct fixture {
   std::shared_ptr<const compiled_policy> policy;
   signal_store store;
-  identity who;
+  principal who;
   access_request req;
 
   explicit fixture(std::string_view yaml) : policy(compile(yaml)) {
@@ -642,7 +642,7 @@ applications:
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> decisions{0}, inconsistent{0}, generations_seen{0};
   auto worker = [&] {
-    identity who;
+    principal who;
     who.user = "alice";
     access_request r;
     r.host = "app.example.com";

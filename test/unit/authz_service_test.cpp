@@ -102,7 +102,7 @@ class AuthzService : public ::testing::Test {
   void write_policy(std::string_view text) { std::ofstream(dir_ / "policy.yaml") << text; }
 
   std::string cookie(std::vector<std::string> groups, std::string sid = "s1") {
-    identity who;
+    principal who;
     who.user = "alice";
     who.groups = std::move(groups);
     who.session_id = std::move(sid);

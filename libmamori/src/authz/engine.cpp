@@ -745,7 +745,7 @@ std::int32_t compiled_policy::find_application(std::string_view host) const {
   return catch_all_;
 }
 
-subject compiled_policy::resolve(const identity* who) const {
+subject compiled_policy::resolve(const principal* who) const {
   subject s;
   if (who == nullptr) return s;
   s.authenticated = true;

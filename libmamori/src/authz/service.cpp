@@ -222,7 +222,7 @@ std::string decision_service::status_json() const {
   return out;
 }
 
-std::string decision_service::assertion_for(const identity& who, const compiled_policy& p,
+std::string decision_service::assertion_for(const principal& who, const compiled_policy& p,
                                             std::int32_t app, std::int64_t now) {
   const std::string_view app_name = p.app_at(app).src->name;
   std::string key;

@@ -244,7 +244,7 @@ result<std::unique_ptr<authenticator>> authenticator::create(const identity_conf
   return a;
 }
 
-std::shared_ptr<const authz::identity> authenticator::cached(std::string_view credential,
+std::shared_ptr<const authz::principal> authenticator::cached(std::string_view credential,
                                                              std::int64_t now) {
   shard& s = cache_[authz::detail::string_hash{}(credential) % shards];
   std::lock_guard lock(s.mutex);
@@ -258,7 +258,7 @@ std::shared_ptr<const authz::identity> authenticator::cached(std::string_view cr
 }
 
 void authenticator::remember(std::string_view credential,
-                             std::shared_ptr<const authz::identity> who, std::int64_t now) {
+                             std::shared_ptr<const authz::principal> who, std::int64_t now) {
   shard& s = cache_[authz::detail::string_hash{}(credential) % shards];
   std::lock_guard lock(s.mutex);
   if (s.map.size() >= shard_capacity) {
@@ -303,7 +303,7 @@ authenticator::outcome authenticator::bearer(std::string_view token, std::int64_
     return {nullptr, ok.error().message};
   }
   if (!claims) return {nullptr, claims.error().message};
-  auto who = std::make_shared<const authz::identity>(std::move(*claims));
+  auto who = std::make_shared<const authz::principal>(std::move(*claims));
   remember(token, who, now);
   return {std::move(who), {}};
 }
@@ -322,7 +322,7 @@ authenticator::outcome authenticator::authenticate(std::string_view authorizatio
       if (auto hit = cached(value, now)) return {std::move(hit), {}};
       auto id = sessions_->verify(value, now, cfg_.clock_skew);
       if (!id) return {nullptr, id.error().message};
-      auto who = std::make_shared<const authz::identity>(std::move(*id));
+      auto who = std::make_shared<const authz::principal>(std::move(*id));
       remember(value, who, now);
       return {std::move(who), {}};
     }

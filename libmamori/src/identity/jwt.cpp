@@ -148,7 +148,7 @@ bool amr_means_mfa(const std::vector<std::string>& amr) {
          2;
 }
 
-result<authz::identity> identity_from_claims(std::string_view payload_json,
+result<authz::principal> identity_from_claims(std::string_view payload_json,
                                              const identity_mapping& m) {
   dom::parser parser;
   dom::element p;
@@ -169,7 +169,7 @@ result<authz::identity> identity_from_claims(std::string_view payload_json,
       if (k == name) out.push_back(v);
     return out;
   };
-  authz::identity id;
+  authz::principal id;
   id.user = first(m.user_claim);
   if (id.user.empty())
     return fail(fmt::format("token has no \"{}\" claim for the user", m.user_claim));

@@ -58,7 +58,7 @@ std::vector<std::string> read_list(dom::element p, std::string_view key) {
 
 }  // namespace
 
-std::string session_codec::issue(authz::identity who, std::int64_t now, std::int64_t ttl) const {
+std::string session_codec::issue(authz::principal who, std::int64_t now, std::int64_t ttl) const {
   if (who.session_id.empty()) who.session_id = base64url_encode(random_bytes(18));
   std::string p = "{\"sub\":";
   json_text::append_string(p, who.user);
@@ -86,7 +86,7 @@ std::string session_codec::issue(authz::identity who, std::int64_t now, std::int
   return input + "." + base64url_encode(hmac_sha256(keys_.front(), input));
 }
 
-result<authz::identity> session_codec::verify(std::string_view cookie, std::int64_t now,
+result<authz::principal> session_codec::verify(std::string_view cookie, std::int64_t now,
                                               std::int64_t skew) const {
   if (cookie.size() > 8192) return fail("session cookie too long");
   if (!cookie.starts_with("v1.")) return fail("not a mamori session cookie");
@@ -110,7 +110,7 @@ result<authz::identity> session_codec::verify(std::string_view cookie, std::int6
   if (parser.parse(*payload).get(p) != simdjson::SUCCESS || !p.is_object()) {
     return fail("malformed session cookie payload");
   }
-  authz::identity id;
+  authz::principal id;
   std::string_view s;
   if (p["sub"].get(s) != simdjson::SUCCESS || s.empty()) return fail("session cookie has no user");
   id.user = std::string(s);

@@ -28,8 +28,9 @@
 
 namespace mamori::authz {
 
-// Who made the request, as established by the identity layer (OIDC token, session cookie).
-struct identity {
+// Who made the request (the principal), as established by the identity layer (OIDC token,
+// session cookie).
+struct principal {
   std::string user;
   std::string email;
   std::vector<std::string> groups;
@@ -54,7 +55,7 @@ struct access_request {
   std::optional<ip_address> source_ip;
   std::string_view country;       // ISO alpha-2 (upper case) when known
   std::int64_t time_ns = 0;       // UTC
-  const identity* who = nullptr;  // nullptr = anonymous
+  const principal* who = nullptr;  // nullptr = anonymous
 };
 
 enum class outcome : std::uint8_t { allow, deny, step_up, unauthenticated };
@@ -211,7 +212,7 @@ class compiled_policy {
   const policy& source() const { return src_; }
   std::uint64_t generation() const { return generation_; }
 
-  subject resolve(const identity* who) const;
+  subject resolve(const principal* who) const;
   decision decide(const access_request& r, const signals_snapshot& s) const;
   decision decide(const access_request& r, const subject& sub, const signals_snapshot& s) const;
   explanation explain(const access_request& r, const signals_snapshot& s) const;

@@ -20,7 +20,7 @@ namespace mamori::authz {
 // A request read from JSON; access_request views into it.
 struct request_document {
   bool anonymous = true;
-  identity who;
+  principal who;
   std::string host, path, method = "GET", device, country;
   std::optional<ip_address> source_ip;
   std::int64_t time_ns = 0;

@@ -108,7 +108,7 @@ class decision_service {
   decision_service() = default;
   void decide(const http_in& in, proxy_style style, std::string_view envoy_path, http_reply& out);
   void admin(const http_in& in, std::string_view route, http_reply& out);
-  std::string assertion_for(const identity& who, const compiled_policy& p, std::int32_t app,
+  std::string assertion_for(const principal& who, const compiled_policy& p, std::int32_t app,
                             std::int64_t now);
   void watch();
 

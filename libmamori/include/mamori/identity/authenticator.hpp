@@ -60,7 +60,7 @@ class authenticator {
   static result<std::unique_ptr<authenticator>> create(const identity_config& cfg);
 
   struct outcome {
-    std::shared_ptr<const authz::identity> who;  // nullptr = anonymous
+    std::shared_ptr<const authz::principal> who;  // nullptr = anonymous
     std::string error;                           // a credential was presented but rejected (why)
   };
   // `authorization`: the Authorization header; `cookies`: the Cookie header.
@@ -76,7 +76,7 @@ class authenticator {
     std::shared_ptr<jwks_source> keys;
   };
   struct cache_entry {
-    std::shared_ptr<const authz::identity> who;
+    std::shared_ptr<const authz::principal> who;
     std::int64_t expires = 0;
   };
   struct shard {
@@ -86,8 +86,8 @@ class authenticator {
   static constexpr std::size_t shards = 16;
   static constexpr std::size_t shard_capacity = 8192;
 
-  std::shared_ptr<const authz::identity> cached(std::string_view credential, std::int64_t now);
-  void remember(std::string_view credential, std::shared_ptr<const authz::identity> who,
+  std::shared_ptr<const authz::principal> cached(std::string_view credential, std::int64_t now);
+  void remember(std::string_view credential, std::shared_ptr<const authz::principal> who,
                 std::int64_t now);
   outcome bearer(std::string_view token, std::int64_t now);
 

@@ -60,7 +60,7 @@ struct identity_mapping {
 // retina, vbm), or an acr listed in mfa_acr.
 bool amr_means_mfa(const std::vector<std::string>& amr);
 
-result<authz::identity> identity_from_claims(std::string_view payload_json,
+result<authz::principal> identity_from_claims(std::string_view payload_json,
                                              const identity_mapping& m);
 
 // Signs a JWT with the header {"alg","typ":"JWT","kid"} and the given payload JSON.

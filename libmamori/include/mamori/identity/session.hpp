@@ -24,8 +24,8 @@ class session_codec {
 
   // Issues a cookie value for `who`; sets issued_at = now, expires_at = now + ttl, and a
   // random session id when `who` has none.
-  std::string issue(authz::identity who, std::int64_t now, std::int64_t ttl) const;
-  result<authz::identity> verify(std::string_view cookie, std::int64_t now,
+  std::string issue(authz::principal who, std::int64_t now, std::int64_t ttl) const;
+  result<authz::principal> verify(std::string_view cookie, std::int64_t now,
                                  std::int64_t clock_skew = 60) const;
 
  private:
