@@ -56,17 +56,17 @@ int run_serve(const serve_args& a) {
     fmt::print(stderr, "mamori authz serve: {}\n", listen.error().message);
     return exit_usage;
   }
-  std::unique_ptr<event_sink> audit;
+  std::FILE* audit = nullptr;
   if (!a.audit.empty()) {
-    audit = authz::make_audit_file_sink(a.audit);
-    if (!audit) {
+    audit = a.audit == "-" ? stdout : std::fopen(a.audit.c_str(), "a");
+    if (audit == nullptr) {
       fmt::print(stderr, "mamori authz serve: cannot open audit file '{}'\n", a.audit);
       return exit_usage;
     }
   }
   authz::service_options o;
   o.policy_path = a.policy;
-  o.audit = audit.get();
+  o.audit_ndjson = audit;
   o.expose_reasons = !a.hide_reasons;
   if (a.no_watch) o.watch_interval = std::chrono::milliseconds(0);
   if (!a.admin_token_file.empty()) {
@@ -132,6 +132,8 @@ int run_serve(const serve_args& a) {
   }
   fmt::print(stderr, "mamori authz: stopping after {} decisions\n", (*svc)->decisions());
   (*server)->stop();
+  svc->reset();  // flushes the audit queue
+  if (audit != nullptr && audit != stdout) std::fclose(audit);
   return exit_ok;
 }
 

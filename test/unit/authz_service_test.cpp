@@ -14,6 +14,7 @@
 
 #include "mamori/authz/service.hpp"
 #include "mamori/identity/jwt.hpp"
+#include "mamori/output/event_writer.hpp"
 
 namespace mamori::authz {
 namespace {
@@ -259,6 +260,59 @@ TEST_F(AuthzService, HealthAndJwks) {
   EXPECT_EQ(set->keys.size(), 1u);
   h.target = "/nope";
   EXPECT_EQ(h.send(*svc_).status, 404);
+}
+
+}  // namespace
+}  // namespace mamori::authz
+
+namespace mamori::authz {
+namespace {
+
+// The audit file's direct renderer writes exactly what the generic OCSF writer would.
+TEST(AuthzAudit, DirectRendererMatchesTheGenericEventWriter) {
+  decision_record a;
+  a.time_ns = 1'795'453'283'123'456'789;
+  a.result = outcome::deny;
+  a.why = guard::default_deny;
+  a.user = "user\"08091";
+  a.session = "sess-1";
+  a.email = "u@example.com";
+  a.groups = "g33,g19";
+  a.host = "app030.corp.example.com";
+  a.path = "/api/v1/items/42";
+  a.method = "GET";
+  a.user_agent = "curl/8 \xe2\x9c\x93";
+  a.source_ip = "10.148.251.130";
+  a.country = "JP";
+  a.device = "dev2278";
+  a.application = "app030";
+  a.reason = "no rule allows this request (default deny); closest rule 'staff': x\ny";
+  a.proxy = "nginx";
+  a.policy_generation = 7;
+  decision_record b;  // anonymous, revoked-style, sparse
+  b.time_ns = 1'795'453'283'000'000'000;
+  b.result = outcome::unauthenticated;
+  b.why = guard::session_revoked;
+  b.host = "x.test";
+  b.rule = "r";
+  decision_record c;  // allow, isolated device fields absent
+  c.result = outcome::allow;
+  c.time_ns = 1'795'453'283'120'000'000;  // milliseconds only
+  c.user = "alice";
+  c.source_ip = "::1";
+  c.application = "app";
+  c.rule = "staff";
+  c.mfa = true;
+  decision_record d = c;
+  d.time_ns = 951'782'400'000'123'000;  // 2000-02-29, microseconds
+  for (const decision_record* r : {&a, &b, &c, &d}) {
+    event_batch batch;
+    to_event(*r, batch);
+    std::string generic, direct;
+    append_event_json(generic, batch.events()[0], "mamori.authz");
+    append_decision_json(direct, *r);
+    EXPECT_EQ(direct, generic);
+  }
 }
 
 }  // namespace

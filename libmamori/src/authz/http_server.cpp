@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
@@ -94,21 +95,36 @@ class connection : public std::enable_shared_from_this<connection> {
     in.header = header_lookup{&req, &find_header};
     reply_.clear();
     handler_(in, reply_);
-    res_.clear();
-    res_.version(11);
-    res_.result(static_cast<unsigned>(reply_.status));
-    res_.set(http::field::server, "mamori");
-    res_.set(http::field::content_type,
-             beast::string_view(reply_.content_type.data(), reply_.content_type.size()));
-    for (const auto& [k, v] : reply_.headers) {
-      res_.insert(beast::string_view(k.data(), k.size()), beast::string_view(v.data(), v.size()));
-    }
-    res_.body() = std::move(reply_.body);
     keep_alive_ = req.keep_alive();
-    res_.keep_alive(keep_alive_);
-    res_.prepare_payload();
-    http::async_write(
-        stream_, res_,
+    // The response is serialised by hand into one buffer: a decision answer is a status
+    // line and a few headers, and Beast's general field container costs more than the rest.
+    out_.clear();
+    const auto why = http::obsolete_reason(static_cast<http::status>(reply_.status));
+    out_ += fmt::format("HTTP/1.1 {} ", reply_.status);
+    out_.append(why.data(), why.size());
+    out_ += "\r\nServer: mamori\r\nContent-Type: ";
+    out_ += reply_.content_type;
+    out_ += "\r\n";
+    for (const auto& [k, v] : reply_.headers) {
+      out_ += k;
+      out_ += ": ";
+      const std::size_t at = out_.size();
+      out_ += v;
+      // Never let a value end the header block (values quote user data).
+      for (std::size_t i = at; i < out_.size(); ++i)
+        if (out_[i] == '\r' || out_[i] == '\n') out_[i] = ' ';
+      out_ += "\r\n";
+    }
+    out_ += fmt::format("Content-Length: {}\r\n", reply_.body.size());
+    if (!keep_alive_) {
+      out_ += "Connection: close\r\n";
+    } else if (req.version() == 10) {
+      out_ += "Connection: keep-alive\r\n";
+    }
+    out_ += "\r\n";
+    if (req.method() != http::verb::head) out_ += reply_.body;
+    asio::async_write(
+        stream_, asio::buffer(out_),
         [self = shared_from_this()](beast::error_code wec, std::size_t) { self->on_write(wec); });
   }
 
@@ -142,7 +158,8 @@ class connection : public std::enable_shared_from_this<connection> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> res_;
+  http::response<http::string_body> res_;  // error replies only
+  std::string out_;
   http_reply reply_;
   std::string peer_;
   bool keep_alive_ = true;

@@ -145,7 +145,7 @@ result<std::unique_ptr<decision_service>> decision_service::create(service_optio
     s->assertion_key_ =
         MAMORI_TRY(mamori::identity::generate_private_key(mamori::identity::key_type::ed25519));
   }
-  s->log_ = std::make_unique<decision_log>(s->opts_.audit);
+  s->log_ = std::make_unique<decision_log>(s->opts_.audit, s->opts_.audit_ndjson);
   if (s->opts_.watch_interval.count() > 0) {
     s->watcher_ = std::thread([raw = s.get()] { raw->watch(); });
   }

@@ -53,8 +53,8 @@ struct access_request {
   std::string_view method;  // GET, POST, ...
   std::string_view device_id;
   std::optional<ip_address> source_ip;
-  std::string_view country;       // ISO alpha-2 (upper case) when known
-  std::int64_t time_ns = 0;       // UTC
+  std::string_view country;        // ISO alpha-2 (upper case) when known
+  std::int64_t time_ns = 0;        // UTC
   const principal* who = nullptr;  // nullptr = anonymous
 };
 

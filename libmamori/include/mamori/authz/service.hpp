@@ -20,6 +20,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -74,9 +75,10 @@ struct http_reply {
 
 struct service_options {
   std::string policy_path;
-  std::string admin_token;      // bearer token for the admin routes; empty = admin routes off
-  bool expose_reasons = true;   // X-Mamori-Reason and the reason in 401/403 bodies
-  event_sink* audit = nullptr;  // decision events (not owned); null = counted only
+  std::string admin_token;            // bearer token for the admin routes; empty = admin routes off
+  bool expose_reasons = true;         // X-Mamori-Reason and the reason in 401/403 bodies
+  event_sink* audit = nullptr;        // decision events for the pipeline (not owned)
+  std::FILE* audit_ndjson = nullptr;  // audit file, one OCSF JSON line per decision (not owned)
   std::chrono::milliseconds watch_interval{1000};  // policy file poll; 0 = off (SIGHUP, /v1/reload)
   std::string route_prefix = "/v1";                // where the /authz, /signals, ... routes live
 };
