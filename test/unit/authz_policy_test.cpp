@@ -8,6 +8,7 @@
 
 #include "mamori/authz/engine.hpp"
 #include "mamori/authz/json_io.hpp"
+#include "mamori/authz/risk_feed.hpp"
 #include "mamori/authz/timezone.hpp"
 #include "mamori/event/time.hpp"
 
@@ -677,6 +678,36 @@ applications:
   EXPECT_GT(decisions.load(), 1000u);
   EXPECT_GT(generations_seen.load(), 10u);  // readers did pick up new generations
   EXPECT_EQ(ps.get()->generation(), 400u);
+}
+
+TEST(AuthzSignals, FindingsRaiseRiskByAgeAndSeverity) {
+  signal_store store(3600);
+  std::int64_t clock = 10'000'000;
+  finding_risk_feed feed(store, {}, [&] { return clock; });
+  finding f;
+  f.rule_name = "Impossible travel";
+  f.level = "high";
+  f.severity = ocsf::severity_id::high;
+  f.user = "alice";
+  f.host = "laptop-1";
+  f.time_ns = clock * 1'000'000'000;
+  feed.emit(f);
+  auto s = store.snapshot();
+  EXPECT_DOUBLE_EQ(s->user("alice")->risk.score, 35);
+  EXPECT_EQ(s->user("alice")->risk.reason, "Impossible travel (high)");
+  EXPECT_DOUBLE_EQ(s->device("laptop-1")->risk.score, 35);
+  // A finding one half-life old adds half; scores decay between findings.
+  clock += 3600;
+  f.time_ns = (clock - 3600) * 1'000'000'000;
+  f.severity = ocsf::severity_id::critical;
+  f.host.clear();
+  feed.emit(f);
+  s = store.snapshot();
+  EXPECT_DOUBLE_EQ(s->user("alice")->risk.score, 35.0 / 2 + 60.0 / 2);
+  EXPECT_DOUBLE_EQ(s->device("laptop-1")->risk.score, 35);  // untouched (no host)
+  f.severity = ocsf::severity_id::informational;
+  feed.emit(f);
+  EXPECT_EQ(feed.applied(), 2u);
 }
 
 }  // namespace
