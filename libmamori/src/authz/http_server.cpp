@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "mamori/authz/beast_adapter.hpp"
+
 namespace mamori::authz {
 
 namespace asio = boost::asio;
@@ -39,14 +41,6 @@ result<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text
 }
 
 namespace {
-
-std::string_view find_header(const void* ctx, std::string_view name) {
-  const auto& req = *static_cast<const http::request<http::string_body>*>(ctx);
-  auto it = req.find(beast::string_view(name.data(), name.size()));
-  if (it == req.end()) return {};
-  const auto v = it->value();
-  return {v.data(), v.size()};
-}
 
 class connection : public std::enable_shared_from_this<connection> {
  public:
@@ -85,14 +79,7 @@ class connection : public std::enable_shared_from_this<connection> {
     }
     if (ec) return close();
     const auto& req = parser_->get();
-    http_in in;
-    const auto m = req.method_string();
-    const auto t = req.target();
-    in.method = {m.data(), m.size()};
-    in.target = {t.data(), t.size()};
-    in.body = req.body();
-    in.peer = peer_;
-    in.header = header_lookup{&req, &find_header};
+    const http_in in = to_http_in(req, peer_);
     reply_.clear();
     handler_(in, reply_);
     keep_alive_ = req.keep_alive();
@@ -129,16 +116,15 @@ class connection : public std::enable_shared_from_this<connection> {
   }
 
   void reply_error(http::status s) {
-    res_.clear();
-    res_.version(11);
-    res_.result(s);
-    res_.set(http::field::content_type, "text/plain; charset=utf-8");
+    http_reply r;
+    r.status = static_cast<int>(s);
     const auto why = http::obsolete_reason(s);
-    res_.body() =
-        fmt::format("{} {}\n", static_cast<unsigned>(s), std::string_view(why.data(), why.size()));
+    r.body = fmt::format("{} {}\n", r.status, std::string_view(why.data(), why.size()));
+    res_ = {};
+    res_.version(11);
+    to_beast_response(r, res_);
     keep_alive_ = false;
     res_.keep_alive(false);
-    res_.prepare_payload();
     http::async_write(
         stream_, res_,
         [self = shared_from_this()](beast::error_code wec, std::size_t) { self->on_write(wec); });
