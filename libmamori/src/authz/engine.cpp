@@ -84,7 +84,7 @@ struct eval_context {
     device_id = r.device_id;
     if (device_id.empty() && r.who != nullptr) device_id = r.who->device_id;
     if (!device_id.empty()) dev = g.device(device_id);
-    if (r.who != nullptr) user = g.user(r.who->user);
+    if (r.who != nullptr && g.any_user_state()) user = g.user(r.who->user);
     if (p.uses_risk_) {
       if (user != nullptr) user_risk = user->risk.value_at(now, g.risk_half_life());
       if (dev != nullptr) device_risk = dev->risk.value_at(now, g.risk_half_life());
@@ -311,7 +311,7 @@ rule_result eval_context::check(const compiled_rule& r, rule_trace* t) const {
 
 bool eval_context::session_revoked(std::string* why) const {
   if (req.who == nullptr) return false;
-  if (!req.who->session_id.empty()) {
+  if (!req.who->session_id.empty() && sig.any_revoked_session()) {
     if (const revoked_session* s = sig.session(req.who->session_id)) {
       if (why != nullptr) {
         *why = fmt::format("session {} was revoked{}{}", req.who->session_id,

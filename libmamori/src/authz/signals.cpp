@@ -66,6 +66,7 @@ void signal_store::transaction::set_isolated(std::string_view device, bool isola
 void signal_store::transaction::revoke_session(std::string_view session, std::int64_t expires,
                                                std::string reason) {
   revoked_session& r = next_->sessions_.mutate(session, dirty_sessions_);
+  next_->any_sessions_ = true;
   r.expires = std::max(r.expires, expires);
   r.reason = std::move(reason);
   changed_ = true;
@@ -74,6 +75,7 @@ void signal_store::transaction::revoke_session(std::string_view session, std::in
 void signal_store::transaction::revoke_user_sessions(std::string_view user, std::int64_t before,
                                                      std::string reason) {
   user_state& u = next_->users_.mutate(user, dirty_users_);
+  next_->any_users_ = true;
   u.revoked_before = std::max(u.revoked_before, before);
   u.revoke_reason = std::move(reason);
   changed_ = true;
@@ -82,6 +84,7 @@ void signal_store::transaction::revoke_user_sessions(std::string_view user, std:
 void signal_store::transaction::set_user_risk(std::string_view user, double score,
                                               std::string reason, std::int64_t now) {
   user_state& u = next_->users_.mutate(user, dirty_users_);
+  next_->any_users_ = true;
   u.risk = {std::clamp(score, 0.0, 100.0), now, std::move(reason)};
   changed_ = true;
 }
@@ -89,6 +92,7 @@ void signal_store::transaction::set_user_risk(std::string_view user, double scor
 void signal_store::transaction::add_user_risk(std::string_view user, double delta,
                                               std::string reason, std::int64_t now) {
   user_state& u = next_->users_.mutate(user, dirty_users_);
+  next_->any_users_ = true;
   const double base = u.risk.value_at(now, next_->half_life_);
   u.risk = {std::clamp(base + delta, 0.0, 100.0), now, std::move(reason)};
   changed_ = true;

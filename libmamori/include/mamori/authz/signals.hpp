@@ -157,6 +157,9 @@ class signals_snapshot {
   std::size_t devices() const { return devices_.size(); }
   std::size_t users() const { return users_.size(); }
   std::size_t revoked_sessions() const { return sessions_.size(); }
+  // Cheap guards for the decision path: skip lookups in maps that were never written.
+  bool any_user_state() const { return any_users_; }
+  bool any_revoked_session() const { return any_sessions_; }
   template <typename F>
   void for_each_device(F&& f) const {
     devices_.for_each(f);
@@ -169,6 +172,8 @@ class signals_snapshot {
   detail::cow_map<revoked_session> sessions_;
   std::uint64_t version_ = 0;
   std::int64_t half_life_ = 86400;
+  bool any_users_ = false;
+  bool any_sessions_ = false;
 };
 
 class signal_store {
