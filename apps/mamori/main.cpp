@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   int exit_code = mamori::cli::exit_ok;
   mamori::cli::add_parse_command(app, exit_code);
   mamori::cli::add_formats_command(app, exit_code);
+  mamori::cli::add_catalog_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
