@@ -15,5 +15,6 @@ inline constexpr int exit_rejected = 2;  // --strict and some records were rejec
 void add_parse_command(CLI::App& app, int& exit_code);
 void add_formats_command(CLI::App& app, int& exit_code);
 void add_catalog_command(CLI::App& app, int& exit_code);
+void add_discover_command(CLI::App& app, int& exit_code);
 
 }  // namespace mamori::cli

@@ -168,10 +168,21 @@ result<build_result> build_catalog(const build_options& opts, diagnostics& diag)
   for (const auto& m : v2fly_category_mapping()) {
     const v2fly_list* cat = db.find(m.v2fly);
     if (cat == nullptr) continue;
-    for (const auto& inc : cat->includes) {
-      if (!inc.with.empty() || !inc.without.empty()) continue;
-      auto& v = categories_of[inc.list];
+    // Lists included without attribute filters, transitively (category-porn → mindgeek-porn →
+    // pornhub): a filtered include (@ads) takes rules, not the whole service.
+    std::vector<std::string> queue;
+    std::set<std::string> visited;
+    for (const auto& inc : cat->includes)
+      if (inc.with.empty() && inc.without.empty()) queue.push_back(inc.list);
+    while (!queue.empty()) {
+      std::string name = std::move(queue.back());
+      queue.pop_back();
+      if (!visited.insert(name).second || is_aggregate_list(name)) continue;
+      auto& v = categories_of[name];
       if (std::find(v.begin(), v.end(), m.category) == v.end()) v.emplace_back(m.category);
+      if (const v2fly_list* l = db.find(name))
+        for (const auto& inc : l->includes)
+          if (inc.with.empty() && inc.without.empty()) queue.push_back(inc.list);
     }
   }
   auto categorize = [&](app& a, std::string_view list) {
@@ -202,6 +213,7 @@ result<build_result> build_catalog(const build_options& opts, diagnostics& diag)
     ++out.report.list_apps;
   }
 
+  std::set<const v2fly_rule*> ads_rules;  // left out, counted once each
   // Claims: (domain, kind) -> best claimant.
   std::map<std::pair<std::string, rule_kind>, claim> claims;
   auto offer = [&](const std::string& domain, rule_kind kind, const claim& c) {
@@ -220,7 +232,7 @@ result<build_result> build_catalog(const build_options& opts, diagnostics& diag)
       for (const auto& res : db.resolve(l, diag)) {
         const auto& attrs = res.rule->attrs;
         if (std::find(attrs.begin(), attrs.end(), "ads") != attrs.end()) {
-          ++out.report.ads_skipped;
+          ads_rules.insert(res.rule);
           continue;
         }
         offer(res.rule->domain, res.rule->full ? rule_kind::exact : rule_kind::suffix,
@@ -240,7 +252,7 @@ result<build_result> build_catalog(const build_options& opts, diagnostics& diag)
     if (cat == nullptr) continue;
     for (const auto& r : cat->rules) {
       if (std::find(r.attrs.begin(), r.attrs.end(), "ads") != r.attrs.end()) {
-        ++out.report.ads_skipped;
+        ads_rules.insert(&r);
         continue;
       }
       const rule_kind kind = r.full ? rule_kind::exact : rule_kind::suffix;
@@ -293,6 +305,7 @@ result<build_result> build_catalog(const build_options& opts, diagnostics& diag)
     apps[c.app].domains.push_back(std::move(r));
   }
   out.report.rules = claims.size();
+  out.report.ads_skipped = ads_rules.size();
   for (auto& a : apps) {
     std::sort(a.domains.begin(), a.domains.end(), [](const domain_rule& x, const domain_rule& y) {
       return std::tie(x.domain, x.kind) < std::tie(y.domain, y.kind);

@@ -359,6 +359,7 @@ void app_catalog::add(app a) {
 void app_catalog::finalize(const score_weights& w) {
   weights_ = w;
   matcher_ = domain_matcher{};
+  fallback_ = domain_matcher{};
   // Lower layers first so higher layers overwrite the same rule; stable within a layer.
   std::vector<std::size_t> order(apps_.size());
   for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
@@ -367,13 +368,15 @@ void app_catalog::finalize(const score_weights& w) {
   for (std::size_t k : order) {
     app& a = apps_[k];
     a.score = compute_score(a.attrs, w);
-    for (const auto& r : a.domains) matcher_.set(r.domain, r.kind, static_cast<std::uint32_t>(k));
+    domain_matcher& m = a.from == layer::names ? fallback_ : matcher_;
+    for (const auto& r : a.domains) m.set(r.domain, r.kind, static_cast<std::uint32_t>(k));
   }
 }
 
 lookup_result app_catalog::lookup(std::string_view host, host_kind kind) const {
   if (kind == host_kind::invalid) return {};
   auto m = matcher_.match(host, kind == host_kind::name);
+  if (!m) m = fallback_.match(host, kind == host_kind::name);
   if (!m) return {};
   return {&apps_[m.value], m.kind, m.domain};
 }

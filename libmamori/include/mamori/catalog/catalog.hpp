@@ -2,7 +2,8 @@
 // The app catalog: cloud applications with their domains, category and risk attributes, loaded
 // from JSONL files (one app per line, docs/catalog.md) in layers. Later layers override earlier
 // ones: an app with the same id replaces the earlier definition, and a domain rule of a higher
-// layer replaces the same rule of a lower one. Lookups go through a domain_matcher.
+// layer replaces the same rule of a lower one. The lowest layer (names: AdGuard trackers and
+// services) only answers for hosts no rule of the other layers matches.
 
 #include <cstdint>
 #include <optional>
@@ -93,7 +94,8 @@ class app_catalog {
  private:
   std::vector<app> apps_;
   std::unordered_map<std::string, std::size_t> index_;  // id -> apps_ index
-  domain_matcher matcher_;
+  domain_matcher matcher_;                              // shipped and user layers
+  domain_matcher fallback_;  // names layer (AdGuard): only hosts matcher_ does not know
   score_weights weights_ = score_weights::defaults();
 };
 
