@@ -324,8 +324,11 @@ struct discovery_engine::impl {
       if (!path.empty()) categories |= ut1->lookup(d.host, d.kind, path);
     }
 
+    // Recognition counts names (and, for the ip source, addresses): an IP literal in a DNS
+    // query or a Host header is not a name the catalog could know.
     auto& seen = distinct[static_cast<std::size_t>(src)];
-    if (seen.size() < options.max_tracked_hosts || seen.count(d.host) > 0) {
+    const bool counted = d.kind == catalog::host_kind::name || src == destination_source::ip;
+    if (counted && (seen.size() < options.max_tracked_hosts || seen.count(d.host) > 0)) {
       std::uint8_t flags = 0;
       if (d.app >= 0) flags |= 1;
       if (d.internal) flags |= 2;
