@@ -16,5 +16,6 @@ void add_parse_command(CLI::App& app, int& exit_code);
 void add_formats_command(CLI::App& app, int& exit_code);
 void add_catalog_command(CLI::App& app, int& exit_code);
 void add_discover_command(CLI::App& app, int& exit_code);
+void add_squid_helper_command(CLI::App& app, int& exit_code);
 
 }  // namespace mamori::cli
