@@ -339,6 +339,38 @@ TEST(Engine, BlockedUrlCategoriesAndKnownApps) {
   EXPECT_NE(render_csv(inv).find("chat,Chat,collaboration"), std::string::npos);
 }
 
+TEST(Report, HtmlIsOneSelfContainedFileWithChartsAndCredits) {
+  auto p = parse_policy("sanctioned: [drive]\nprohibited: [share]\n", "p", test_catalog());
+  ASSERT_TRUE(p);
+  collect found;
+  engine_options opts;
+  opts.credits = {"URL categories: UT1 <test> & co"};
+  discovery_engine engine(test_catalog(), *p, nullptr, &found, opts);
+  event_batch b;
+  for (int i = 0; i < 30; ++i)
+    add(b, {i % 2 ? "drive.example" : "share.example", i % 3 ? "alice" : "bob<script>", 1000u * i,
+            10, t0 + i * 600 * sec});
+  engine.consume(b);
+  engine.evaluate();
+  report_options ro;
+  ro.inputs = {"a.log"};
+  const std::string html = render_html(engine.snapshot(), found.all, ro);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  // Self-contained: no script, no external reference of any kind.
+  for (const char* banned : {"<script", "src=", "href=", "url(", "@import", "http://", "https://"})
+    EXPECT_EQ(html.find(banned), std::string::npos) << banned;
+  // Three charts, escaped user input, the credits.
+  std::size_t svgs = 0;
+  for (std::size_t pos = 0; (pos = html.find("<svg", pos)) != std::string::npos; ++pos) ++svgs;
+  EXPECT_EQ(svgs, 3u);
+  EXPECT_NE(html.find("bob&lt;script&gt;"), std::string::npos);
+  EXPECT_NE(html.find("UT1 &lt;test&gt; &amp; co"), std::string::npos);
+  EXPECT_NE(html.find("Apps by risk level"), std::string::npos);
+  EXPECT_NE(html.find("Top uploaders"), std::string::npos);
+  EXPECT_NE(html.find("Activity over time"), std::string::npos);
+  EXPECT_NE(html.find("Prohibited cloud app used: ShareIt"), std::string::npos);
+}
+
 // --- real data ---
 
 struct recognition_counts {

@@ -15,7 +15,7 @@ namespace mamori::discover {
 namespace {
 
 constexpr std::int64_t hour_ns = 3600LL * 1'000'000'000LL;
-constexpr std::int64_t day_ns = 24 * hour_ns;
+constexpr std::int64_t bucket_ns = 5 * 60 * 1'000'000'000LL;
 constexpr std::size_t max_users_per_unknown = 1000;
 // The user of records naming neither a user nor a source (Proxifier runs on one machine).
 constexpr std::string_view unknown_user = "(unidentified)";
@@ -100,7 +100,7 @@ struct discovery_engine::impl {
   std::array<std::unordered_map<std::string, std::uint8_t>,
              static_cast<std::size_t>(destination_source::count)>
       distinct;  // per source: normalized host → 1 recognised, 2 internal, 4 categorised
-  std::map<std::int64_t, std::uint64_t> daily_total, daily_unsanctioned;
+  std::map<std::int64_t, std::uint64_t> trend_total, trend_unsanctioned;  // 5-minute buckets
   std::unordered_set<std::string> known;            // apps seen before (no new-app alert)
   std::unordered_set<std::string> alerted;          // finding dedup keys
   std::map<std::string, std::size_t> alert_counts;  // rule|app → findings emitted
@@ -381,9 +381,9 @@ struct discovery_engine::impl {
       u.bytes_up += up;
       u.bytes_down += down;
       if (t != 0 && is_request) {
-        ++daily_total[floor_to(t, day_ns)];
+        ++trend_total[floor_to(t, bucket_ns)];
         if (verdicts[static_cast<std::size_t>(d.app)].status != sanction::sanctioned)
-          ++daily_unsanctioned[floor_to(t, day_ns)];
+          ++trend_unsanctioned[floor_to(t, bucket_ns)];
       }
     } else if (!d.internal) {
       if (unknown.size() < options.max_tracked_hosts || unknown.count(d.host) > 0) {
@@ -400,8 +400,8 @@ struct discovery_engine::impl {
         if (u.users.size() < max_users_per_unknown) u.users.insert(user);
       }
       if (t != 0 && is_request) {
-        ++daily_total[floor_to(t, day_ns)];
-        ++daily_unsanctioned[floor_to(t, day_ns)];
+        ++trend_total[floor_to(t, bucket_ns)];
+        ++trend_unsanctioned[floor_to(t, bucket_ns)];
       }
     }
     if (categories.any()) on_blocked_category(e, d, categories, user);
@@ -599,8 +599,8 @@ inventory discovery_engine::snapshot(const snapshot_options& opts) const {
     }
     inv.recognition.push_back(r);
   }
-  inv.daily_total.assign(m.daily_total.begin(), m.daily_total.end());
-  inv.daily_unsanctioned.assign(m.daily_unsanctioned.begin(), m.daily_unsanctioned.end());
+  inv.trend_total.assign(m.trend_total.begin(), m.trend_total.end());
+  inv.trend_unsanctioned.assign(m.trend_unsanctioned.begin(), m.trend_unsanctioned.end());
   return inv;
 }
 

@@ -83,8 +83,10 @@ struct inventory {
   std::uint64_t recognised_events = 0;  // events whose destination is a catalog app
   std::uint64_t findings = 0;
   std::int64_t first_ns = 0, last_ns = 0;
-  std::vector<std::pair<std::int64_t, std::uint64_t>> daily_unsanctioned;  // day → requests
-  std::vector<std::pair<std::int64_t, std::uint64_t>> daily_total;
+  // Requests per 5-minute bucket (bucket start in ns): all, and to unsanctioned or unknown
+  // destinations. Renderers aggregate to hours or days.
+  std::vector<std::pair<std::int64_t, std::uint64_t>> trend_total;
+  std::vector<std::pair<std::int64_t, std::uint64_t>> trend_unsanctioned;
   std::vector<std::string> sources;  // credit lines for the data used (catalog, UT1, AdGuard)
 };
 
