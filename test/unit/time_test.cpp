@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 namespace mamori::timeparse {
 namespace {
 
@@ -41,6 +44,17 @@ TEST(Time, YearsOutsideNanosecondRangeFail) {
   EXPECT_FALSE(iso8601("9999-12-31T23:59:59Z"));
   EXPECT_FALSE(epoch_seconds("99999999999999"));
   EXPECT_TRUE(iso8601("1700-01-01T00:00:00Z"));
+}
+
+TEST(Time, ScaledCountsRejectOverflowInsteadOfWrapping) {
+  // Found by fuzzing journald (µs) and Zeek JSON (double seconds).
+  EXPECT_EQ(scale_to_ns(1'700'000'000'000'000, 1000), 1'700'000'000'000'000'000);
+  EXPECT_FALSE(scale_to_ns(17'183'781'690'000'000, 1000));
+  EXPECT_FALSE(scale_to_ns(INT64_MIN, 1000));
+  EXPECT_EQ(double_seconds_to_ns(1286536309.450123), 1286536309450123000);
+  EXPECT_FALSE(double_seconds_to_ns(-9.3e18));
+  EXPECT_FALSE(double_seconds_to_ns(std::numeric_limits<double>::infinity()));
+  EXPECT_FALSE(double_seconds_to_ns(std::numeric_limits<double>::quiet_NaN()));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "mamori/decode/json_decoder.hpp"
 #include "mamori/decode/linux_auth.hpp"
 #include "mamori/decode/text_scan.hpp"
+#include "mamori/event/time.hpp"
 
 namespace mamori::builtins {
 
@@ -67,7 +68,9 @@ class journald_decoder final : public json_decoder {
     auto source_time = json::str(rec, "_SOURCE_REALTIME_TIMESTAMP");
     auto us = text::to_int(source_time ? *source_time : *realtime);
     if (!us) return "__REALTIME_TIMESTAMP is not a number of microseconds";
-    ev.time_ns = *us * 1000;
+    auto ns = timeparse::scale_to_ns(*us, 1000);
+    if (!ns) return "__REALTIME_TIMESTAMP is out of range";
+    ev.time_ns = *ns;
 
     // Raw fields under the journal's names; binary values become their bytes.
     for (auto [key, child] : rec.get_object()) {

@@ -45,8 +45,9 @@ class zeek_json_decoder final : public json_decoder {
         ev.time_ns = *t;
       } else if (ts->is_number()) {
         // Microsecond resolution, as Zeek writes it; a double cannot hold ns at this magnitude.
-        const double secs = ts->get_double().value();
-        ev.time_ns = std::llround(secs * 1e6) * 1000;
+        auto ns = timeparse::double_seconds_to_ns(ts->get_double().value());
+        if (!ns) return "ts is out of range";
+        ev.time_ns = *ns;
       }
     }
     for (auto [key, child] : rec.get_object()) {

@@ -92,7 +92,7 @@ class mapped_json_decoder final : public json_decoder {
           ns = timeparse::epoch_seconds(text);
           break;
         case time_format::epoch_ms:
-          if (auto ms = t->as_integer()) ns = *ms * 1'000'000;
+          if (auto ms = t->as_integer()) ns = timeparse::scale_to_ns(*ms, 1'000'000);
           break;
       }
       if (!ns) return fmt::format("time '{}' is not in the mapped format", text);

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 
 namespace mamori::timeparse {
 
@@ -115,6 +116,19 @@ std::optional<std::int64_t> epoch_seconds(std::string_view s) {
   constexpr std::int64_t max_seconds = 9'000'000'000;  // year 2255: keeps ns within int64
   if (secs > max_seconds || secs < -max_seconds) return std::nullopt;
   return secs * ns_per_second + ns;
+}
+
+std::optional<std::int64_t> scale_to_ns(std::int64_t count, std::int64_t ns_per_unit) {
+  std::int64_t ns = 0;
+  if (__builtin_mul_overflow(count, ns_per_unit, &ns)) return std::nullopt;
+  return ns;
+}
+
+std::optional<std::int64_t> double_seconds_to_ns(double seconds) {
+  constexpr double max_seconds = 9.0e9;  // as in epoch_seconds: keeps ns within int64
+  if (!std::isfinite(seconds) || seconds > max_seconds || seconds < -max_seconds)
+    return std::nullopt;
+  return std::llround(seconds * 1e6) * 1000;
 }
 
 unsigned month_from_abbrev(std::string_view s) {

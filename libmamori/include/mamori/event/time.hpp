@@ -20,6 +20,15 @@ std::optional<std::int64_t> iso8601(std::string_view s);
 // Seconds since the epoch with optional fraction: "1286536309.450".
 std::optional<std::int64_t> epoch_seconds(std::string_view s);
 
+// An epoch count in some unit (ns_per_unit: 1'000 for µs, 1'000'000 for ms, ...) as ns;
+// std::nullopt when the product does not fit in 64 bits. Timestamps come from untrusted
+// input: an out-of-range one is a decode error, never a silent wrap-around.
+std::optional<std::int64_t> scale_to_ns(std::int64_t count, std::int64_t ns_per_unit);
+
+// Epoch seconds held in a double (Zeek's JSON `ts`), rounded to the microsecond, as ns;
+// std::nullopt when not finite or out of the int64 ns range.
+std::optional<std::int64_t> double_seconds_to_ns(double seconds);
+
 // BSD syslog "Jun 14 15:16:01" / "Jun  4 15:16:01": the year is not in the text.
 std::optional<std::int64_t> syslog_rfc3164(std::string_view s, int year);
 

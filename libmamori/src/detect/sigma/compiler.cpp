@@ -12,6 +12,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "mamori/event/time.hpp"
 #include "mamori/output/json_text.hpp"
 #include "hs_db.hpp"
 
@@ -210,7 +211,7 @@ std::optional<std::int64_t> parse_timespan(std::string_view s) {
       return std::nullopt;
   }
   if (n <= 0) return std::nullopt;
-  return n * mult * 1'000'000'000;
+  return timeparse::scale_to_ns(n, mult * 1'000'000'000);
 }
 
 std::vector<std::string> list_of(const ynode* n) {

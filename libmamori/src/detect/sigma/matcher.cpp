@@ -57,8 +57,8 @@ std::optional<std::int64_t> time_of(const value& v) {
   }
   if (auto i = v.as_integer()) {
     // Seconds, or milliseconds when the number is too large to be seconds.
-    if (*i > 100'000'000'000LL) return *i * 1'000'000;
-    return *i * 1'000'000'000;
+    if (*i > 100'000'000'000LL) return timeparse::scale_to_ns(*i, 1'000'000);
+    return timeparse::scale_to_ns(*i, 1'000'000'000);
   }
   return std::nullopt;
 }

@@ -133,8 +133,10 @@ result<void> logsource_pipeline::merge_text(std::string_view yaml, const std::st
                                   pos(name, v)));
         }
         for (const auto& [ek, ev] : v.entries) {
-          auto existing = std::find_if(entries_.begin(), entries_.end(),
-                                       [&](const pipeline_entry& e) { return e.name == ek.text; });
+          const std::string& entry_name = ek.text;  // clang 14 cannot capture a binding
+          auto existing =
+              std::find_if(entries_.begin(), entries_.end(),
+                           [&](const pipeline_entry& e) { return e.name == entry_name; });
           if (ev.is_mapping() && ev.get("disabled") != nullptr &&
               ev.get("disabled")->as_bool().value_or(false)) {
             if (existing != entries_.end()) entries_.erase(existing);

@@ -55,7 +55,7 @@ ynode merge(const ynode& base, const ynode& over) {
         break;
       }
     }
-    if (!found) out.entries.emplace_back(k, v);
+    if (!found) out.entries.push_back({k, v});
   }
   out.line = over.line != 0 ? over.line : base.line;
   return out;

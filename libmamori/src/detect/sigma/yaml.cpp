@@ -170,7 +170,7 @@ class builder {
             }
             continue;
           }
-          out.entries.emplace_back(std::move(key), std::move(value));
+          out.entries.push_back({std::move(key), std::move(value)});
         }
         if (!anchor_name.empty()) anchors_[anchor_name] = out;
         return true;

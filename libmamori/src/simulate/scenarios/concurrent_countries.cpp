@@ -42,7 +42,9 @@ void plan(scenario_context& sc) {
   const std::uint32_t id = sc.truth().add_campaign(std::move(c));
   const std::pair<std::int64_t, std::uint32_t> signins[] = {{t1, us}, {t2, nl}};
   for (std::size_t k = 0; k < 2; ++k) {
-    const auto [t, ip] = signins[k];
+    // Named copies, not a structured binding: clang 14 cannot capture bindings in lambdas.
+    const std::int64_t t = signins[k].first;
+    const std::uint32_t ip = signins[k].second;
     sc.at(t, [=](sim_io& io) {
       rng g = stream(io.sim().seed(), name_hash("concurrent:signin"), k);
       scn::emit(io, id, "foreign_signin", "entra_signin", [&](emitter& out, std::uint32_t tag) {

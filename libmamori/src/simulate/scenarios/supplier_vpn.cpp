@@ -101,7 +101,9 @@ void plan(scenario_context& sc) {
   };
   for (std::size_t k = 0; k < std::size(recon); ++k) {
     t += r.range(20, 90) * ns_per_s;
-    const auto [image, cmd] = recon[k];
+    // Named copies, not a structured binding: clang 14 cannot capture bindings in lambdas.
+    const std::string_view image = recon[k].first;
+    const std::string_view cmd = recon[k].second;
     const std::string original = std::string(image.substr(image.rfind('\\') + 1));
     sc.at(t, [=](sim_io& io) {
       scn::win(io, id, "discovery", t, rds, wire::win_channel::sysmon, 1,

@@ -16,6 +16,8 @@
 
 namespace mamori::sigma {
 
+struct ynode_entry;
+
 struct ynode {
   enum class kind : std::uint8_t { null, scalar, sequence, mapping };
 
@@ -23,9 +25,11 @@ struct ynode {
   bool quoted = false;  // scalar written quoted or as a block scalar: never null/bool/number
   std::string text;     // scalar text
   std::vector<ynode> items;                      // sequence
-  std::vector<std::pair<ynode, ynode>> entries;  // mapping, in document order
-  std::uint32_t line = 0;                        // 1-based
-  std::uint32_t column = 0;                      // 1-based
+  // Mapping, in document order. A named entry type rather than std::pair<ynode, ynode>:
+  // libstdc++'s pair over a still-incomplete ynode does not compile with clang.
+  std::vector<ynode_entry> entries;
+  std::uint32_t line = 0;    // 1-based
+  std::uint32_t column = 0;  // 1-based
 
   bool is_null() const { return k == kind::null; }
   bool is_scalar() const { return k == kind::scalar; }
@@ -42,6 +46,12 @@ struct ynode {
   const ynode* get(std::string_view key) const;
   // Scalar text of a key, "" when absent or not a scalar.
   std::string_view get_text(std::string_view key) const;
+};
+
+// Field names match std::pair so structured bindings and .first/.second read the same.
+struct ynode_entry {
+  ynode first;   // key
+  ynode second;  // value
 };
 
 struct yaml_error {
