@@ -87,7 +87,8 @@ void BM_catalog_lookup(benchmark::State& state) {
     if (++i == names.size()) i = 0;
   }
   benchmark::DoNotOptimize(hits);
-  state.counters["lookups/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["lookups/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_catalog_lookup);
 
@@ -102,7 +103,8 @@ void BM_normalize_and_lookup(benchmark::State& state) {
     if (++i == names.size()) i = 0;
   }
   benchmark::DoNotOptimize(hits);
-  state.counters["lookups/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["lookups/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_normalize_and_lookup);
 
@@ -131,7 +133,8 @@ void BM_naive_unordered_map(benchmark::State& state) {
     if (++i == names.size()) i = 0;
   }
   benchmark::DoNotOptimize(hits);
-  state.counters["lookups/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["lookups/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_naive_unordered_map);
 
@@ -142,16 +145,19 @@ struct helper_setup {
   std::vector<std::string> lines;
   helper_setup() {
     diagnostics diag;
-    auto p = discover::load_policy((source / "data/policy/example-policy.yaml").string(), shipped());
+    auto p =
+        discover::load_policy((source / "data/policy/example-policy.yaml").string(), shipped());
     if (p) policy = std::move(*p);
     const fs::path ut1_dir = shared / "reference/ut1_blacklists/blacklists";
-    if (fs::exists(ut1_dir)) (void)ut1.load_ut1(ut1_dir.string(), policy.block_url_categories, diag);
+    if (fs::exists(ut1_dir))
+      (void)ut1.load_ut1(ut1_dir.string(), policy.block_url_categories, diag);
     decider = std::make_unique<discover::access_decider>(shipped(), policy, &ut1);
     std::size_t k = 0;
     for (const auto& n : normalized_names()) {
-      lines.push_back(k % 3 == 0 ? fmt::format("{} 10.1.{}.{} - CONNECT {}:443", k % 100, k % 7, k % 250, n)
-                                 : fmt::format("{} 10.1.{}.{} user{} GET http://{}/path/{}?q=1", k % 100,
-                                               k % 7, k % 250, k % 40, n, k));
+      lines.push_back(
+          k % 3 == 0 ? fmt::format("{} 10.1.{}.{} - CONNECT {}:443", k % 100, k % 7, k % 250, n)
+                     : fmt::format("{} 10.1.{}.{} user{} GET http://{}/path/{}?q=1", k % 100, k % 7,
+                                   k % 250, k % 40, n, k));
       if (++k == 100'000) break;
     }
   }
@@ -172,7 +178,8 @@ void BM_access_decision(benchmark::State& state) {
     if (++i == names.size()) i = 0;
   }
   benchmark::DoNotOptimize(denied);
-  state.counters["decisions/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["decisions/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_access_decision);
 
@@ -188,7 +195,8 @@ void BM_helper_line(benchmark::State& state) {
     benchmark::DoNotOptimize(out.data());
     if (++i == h.lines.size()) i = 0;
   }
-  state.counters["lines/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["lines/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_helper_line);
 
@@ -217,10 +225,15 @@ void run_dns(benchmark::State& state, bool discover) {
       events += job.run({f.string()}, sink).events;
     }
   }
-  state.counters["events/s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["events/s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
 }
-void BM_decode_only(benchmark::State& state) { run_dns(state, false); }
-void BM_decode_and_discover(benchmark::State& state) { run_dns(state, true); }
+void BM_decode_only(benchmark::State& state) {
+  run_dns(state, false);
+}
+void BM_decode_and_discover(benchmark::State& state) {
+  run_dns(state, true);
+}
 BENCHMARK(BM_decode_only)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_decode_and_discover)->Unit(benchmark::kMillisecond);
 

@@ -48,13 +48,18 @@ struct percentiles {
 
 percentiles summarize(std::vector<double>& us) {
   std::sort(us.begin(), us.end());
-  auto at = [&](double q) { return us[std::min(us.size() - 1, static_cast<std::size_t>(q * static_cast<double>(us.size())))]; };
+  auto at = [&](double q) {
+    return us[std::min(us.size() - 1,
+                       static_cast<std::size_t>(q * static_cast<double>(us.size())))];
+  };
   return {at(0.50), at(0.99), at(0.999), us.back()};
 }
 
 void print_row(std::string_view what, const percentiles& p, double rate) {
-  fmt::print("{:<34} p50 {:>7.1f} us  p99 {:>7.1f} us  p99.9 {:>7.1f} us  max {:>8.1f} us  {:>10.0f} req/s\n",
-             what, p.p50, p.p99, p.p999, p.max, rate);
+  fmt::print(
+      "{:<34} p50 {:>7.1f} us  p99 {:>7.1f} us  p99.9 {:>7.1f} us  max {:>8.1f} us  {:>10.0f} "
+      "req/s\n",
+      what, p.p50, p.p99, p.p999, p.max, rate);
 }
 
 }  // namespace
@@ -79,7 +84,8 @@ int main(int argc, char** argv) {
   for (std::size_t k = 0; lines.size() < n; ++k) {
     const std::string& h = sink.names[k % sink.names.size()];
     lines.push_back(k % 3 == 0 ? fmt::format("10.1.{}.{} - CONNECT {}:443", k % 7, k % 250, h)
-                               : fmt::format("10.1.{}.{} user{} GET http://{}/path/{}?q=1", k % 7, k % 250, k % 40, h, k));
+                               : fmt::format("10.1.{}.{} user{} GET http://{}/path/{}?q=1", k % 7,
+                                             k % 250, k % 40, h, k));
   }
 
   catalog::catalog_setup setup;
@@ -102,9 +108,11 @@ int main(int argc, char** argv) {
   (void)ut1.load_ut1(ut1_dir.string(), policy->block_url_categories, diag);
   const double load_s = std::chrono::duration<double>(clk::now() - t_load).count();
   discover::access_decider decider(*cat, *policy, &ut1);
-  fmt::print("{} requests from {} real destinations; catalog {} apps, policy {}, UT1 {} loaded in {:.2f} s\n",
-             lines.size(), sink.names.size(), cat->size(), policy_file.filename().string(),
-             fmt::join(policy->block_url_categories, "+"), load_s);
+  fmt::print(
+      "{} requests from {} real destinations; catalog {} apps, policy {}, UT1 {} loaded in {:.2f} "
+      "s\n",
+      lines.size(), sink.names.size(), cat->size(), policy_file.filename().string(),
+      fmt::join(policy->block_url_categories, "+"), load_s);
 
   // In-process, one at a time.
   {
@@ -122,8 +130,10 @@ int main(int argc, char** argv) {
     const double secs = std::chrono::duration<double>(clk::now() - t0).count();
     auto p = summarize(us);
     print_row("in-process handle_line", p, static_cast<double>(lines.size()) / secs);
-    fmt::print("  denied {} of {}; p99 {:.3f} ms = {:.1f}% of the 1 ms target; {:.1f}x the 50k/s target\n",
-               h.stats().denied, h.stats().requests, p.p99 / 1000, p.p99 / 10, static_cast<double>(lines.size()) / secs / 50'000);
+    fmt::print(
+        "  denied {} of {}; p99 {:.3f} ms = {:.1f}% of the 1 ms target; {:.1f}x the 50k/s target\n",
+        h.stats().denied, h.stats().requests, p.p99 / 1000, p.p99 / 10,
+        static_cast<double>(lines.size()) / secs / 50'000);
   }
 
   // Subprocess, as Squid runs it.
@@ -175,7 +185,8 @@ int main(int argc, char** argv) {
     const double secs = std::chrono::duration<double>(clk::now() - t0).count();
     auto p = summarize(us);
     print_row("subprocess, one in flight", p, static_cast<double>(m) / secs);
-    fmt::print("  p99 {:.3f} ms = {:.1f}% of the 1 ms target (round trip through two pipes)\n", p.p99 / 1000, p.p99 / 10);
+    fmt::print("  p99 {:.3f} ms = {:.1f}% of the 1 ms target (round trip through two pipes)\n",
+               p.p99 / 1000, p.p99 / 10);
   }
   {
     std::string all;
