@@ -120,14 +120,14 @@ int run_discover(const discover_args& args) {
   }
 
   discover::engine_options eopts;
-  eopts.credits.push_back(
+  eopts.credits.emplace_back(
       "App catalog: mamori curated attributes (Apache-2.0) with domains from "
       "v2fly/domain-list-community (MIT)");
   if (!loaded.adguard_dir.empty())
-    eopts.credits.push_back(
+    eopts.credits.emplace_back(
         "Tracker and service names: AdGuard companiesdb (CC BY-SA 4.0), read at run time");
   if (have_ut1)
-    eopts.credits.push_back(
+    eopts.credits.emplace_back(
         "URL categories: UT1 blacklists, Universite Toulouse Capitole (CC BY-SA 4.0), read at run "
         "time");
   if (!args.state.empty()) eopts.known_apps = read_state(args.state);

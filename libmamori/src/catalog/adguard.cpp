@@ -196,7 +196,7 @@ result<adguard_stats> load_adguard(const std::string& dir, app_catalog& cat, dia
     app copy = *cat.find(id);
     copy.attrs[static_cast<std::size_t>(attr::vendor)].known = true;
     copy.attrs[static_cast<std::size_t>(attr::vendor)].text = vendor;
-    copy.sources.push_back("adguard:companies");
+    copy.sources.emplace_back("adguard:companies");
     cat.add(std::move(copy));
     ++stats.vendors_named;
   }

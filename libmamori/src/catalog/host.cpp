@@ -139,10 +139,10 @@ url_parts split_url(std::string_view input) {
     return p;
   }
   const std::size_t colon = authority.find(':');
-  if (colon == std::string_view::npos) {
+  // No colon: no port. Two or more: a bare IPv6 address, no port can be told apart.
+  if (colon == std::string_view::npos ||
+      authority.find(':', colon + 1) != std::string_view::npos) {
     p.host = authority;
-  } else if (authority.find(':', colon + 1) != std::string_view::npos) {
-    p.host = authority;  // a bare IPv6 address: no port can be told apart
   } else {
     p.host = authority.substr(0, colon);
     p.port = authority.substr(colon + 1);

@@ -15,7 +15,7 @@ namespace mamori::discover {
 namespace {
 
 constexpr std::int64_t hour_ns = 3600LL * 1'000'000'000LL;
-constexpr std::int64_t bucket_ns = 5 * 60 * 1'000'000'000LL;
+constexpr std::int64_t bucket_ns = 5LL * 60 * 1'000'000'000LL;
 constexpr std::size_t max_users_per_unknown = 1000;
 // The user of records naming neither a user nor a source (Proxifier runs on one machine).
 constexpr std::string_view unknown_user = "(unidentified)";
@@ -154,7 +154,8 @@ struct discovery_engine::impl {
   std::string evidence(const event& e) const {
     std::string out;
     const auto& reg = decoder_registry::builtin();
-    std::string_view name = e.decoder < reg.all().size() ? reg.at(e.decoder).name : "";
+    std::string_view name;
+    if (e.decoder < reg.all().size()) name = reg.at(e.decoder).name;
     append_event_json(out, e, name);
     return out;
   }
@@ -266,7 +267,9 @@ struct discovery_engine::impl {
     for (const auto& c : policy.block_url_categories) {
       auto id = ut1->find(c);
       if (!id || !categories.test(*id)) continue;
-      if (!allow_alert("category", c, "category|" + c + "|" + d.host + "|" + user)) return;
+      std::string key = "category|";
+      key.append(c).append("|").append(d.host).append("|").append(user);
+      if (!allow_alert("category", c, key)) return;
       finding f = base_finding(e, user);
       f.rule_uid = "mamori.discovery.blocked_url_category";
       f.rule_name = fmt::format("Access to a blocked URL category: {}", c);
@@ -457,15 +460,12 @@ struct discovery_engine::impl {
         f.tags = {"shadow-it", "exfiltration", a.category};
         f.explanation = why + ".";
         f.matched.push_back({"upload", "traffic.bytes_out", std::to_string(u.bytes_up)});
+        std::string user_json;
+        json_text::append_string(user_json, name);
         f.evidence_json = fmt::format(
             "{{\"app\":\"{}\",\"user\":{},\"bytes_up\":{},\"bytes_down\":{},\"requests\":{},"
             "\"app_users\":{}}}",
-            a.id,
-            [&] {
-              std::string s;
-              json_text::append_string(s, name);
-              return s;
-            }(),
+            a.id, user_json,
             u.bytes_up, u.bytes_down, u.requests, acc.users.size());
         f.user = name;
         emit(std::move(f));

@@ -162,11 +162,11 @@ result<discovery_policy> parse_policy(std::string_view text, std::string_view fi
   if (root.IsNull()) return p;
   if (!root.IsMap())
     return fail(fmt::format("{}: a policy is a YAML mapping (docs/discover.md)", file));
-  auto check_app = [&](const std::string& id, const YAML::Node& n) -> result<bool> {
-    if (cat.find(id) == nullptr)
-      return fail(fmt::format("{}: no app '{}' in the catalog (see `mamori catalog show`)",
-                              at(file, n), id));
-    return true;
+  // An error message, or "" when the catalog has the app.
+  auto missing_app = [&](const std::string& id, const YAML::Node& n) -> std::string {
+    if (cat.find(id) != nullptr) return {};
+    return fmt::format("{}: no app '{}' in the catalog (see `mamori catalog show`)", at(file, n),
+                       id);
   };
   try {
     for (const auto& kv : root) {
@@ -174,7 +174,7 @@ result<discovery_policy> parse_policy(std::string_view text, std::string_view fi
       const YAML::Node& v = kv.second;
       if (key == "sanctioned") {
         for (const auto& [id, n] : MAMORI_TRY(scalar_list(v, file, key))) {
-          MAMORI_TRY(check_app(id, n));
+          if (auto bad = missing_app(id, n); !bad.empty()) return fail(bad);
           p.sanctioned.insert(id);
         }
       } else if (key == "prohibited") {
@@ -185,7 +185,7 @@ result<discovery_policy> parse_policy(std::string_view text, std::string_view fi
           r.origin = at(file, item);
           if (item.IsScalar()) {
             r.app = item.Scalar();
-            MAMORI_TRY(check_app(r.app, item));
+            if (auto bad = missing_app(r.app, item); !bad.empty()) return fail(bad);
             p.prohibited.push_back(std::move(r));
             continue;
           }
@@ -199,7 +199,7 @@ result<discovery_policy> parse_policy(std::string_view text, std::string_view fi
             const std::string fk = f.first.as<std::string>();
             if (fk == "app") {
               r.app = MAMORI_TRY(scalar(f.second, file, "app"));
-              MAMORI_TRY(check_app(r.app, f.second));
+              if (auto bad = missing_app(r.app, f.second); !bad.empty()) return fail(bad);
               ++selectors;
             } else if (fk == "category") {
               r.category = MAMORI_TRY(scalar(f.second, file, "category"));
@@ -214,7 +214,7 @@ result<discovery_policy> parse_policy(std::string_view text, std::string_view fi
               ++selectors;
             } else if (fk == "alternative") {
               r.alternative = MAMORI_TRY(scalar(f.second, file, "alternative"));
-              MAMORI_TRY(check_app(r.alternative, f.second));
+              if (auto bad = missing_app(r.alternative, f.second); !bad.empty()) return fail(bad);
             } else if (fk == "message") {
               r.message = MAMORI_TRY(scalar(f.second, file, "message"));
             } else {

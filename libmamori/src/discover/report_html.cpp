@@ -140,8 +140,8 @@ std::string risk_chart(const inventory& inv) {
 
 struct uploader {
   std::string user, app;
-  sanction status;
-  std::uint64_t bytes;
+  sanction status = sanction::unsanctioned;
+  std::uint64_t bytes = 0;
 };
 
 std::string uploaders_chart(const inventory& inv, std::vector<uploader>& top) {
@@ -184,14 +184,14 @@ std::string trend_chart(const inventory& inv) {
   // 5-minute buckets for up to 12 hours of logs, hours up to a week, days beyond.
   std::vector<std::pair<std::int64_t, std::uint64_t>> total, unsanctioned;
   std::string unit = "5 minutes";
-  std::int64_t unit_ns = 5 * 60 * 1'000'000'000LL;
+  std::int64_t unit_ns = 5LL * 60 * 1'000'000'000LL;
   if (!inv.trend_total.empty()) {
     const std::int64_t span = inv.trend_total.back().first - inv.trend_total.front().first;
     const std::int64_t hour = 3600 * 1'000'000'000LL;
-    if (span > 7 * 24 * hour) {
+    if (span > 7LL * 24 * hour) {
       unit = "day";
       unit_ns = 24 * hour;
-    } else if (span > 12 * hour) {
+    } else if (span > 12LL * hour) {
       unit = "hour";
       unit_ns = hour;
     }
@@ -279,7 +279,7 @@ std::string trend_chart(const inventory& inv) {
 std::string render_html(const inventory& inv, const std::vector<finding>& findings,
                         const report_options& opts) {
   std::size_t prohibited = 0, unsanctioned = 0, sanctioned = 0, high = 0;
-  std::uint64_t up = 0, down = 0;
+  std::uint64_t up = 0;
   std::set<std::string> users;
   for (const auto& a : inv.apps) {
     if (a.status == sanction::prohibited)
@@ -290,7 +290,6 @@ std::string render_html(const inventory& inv, const std::vector<finding>& findin
       ++unsanctioned;
     if (a.risk == "high") ++high;
     up += a.bytes_up;
-    down += a.bytes_down;
     for (const auto& u : a.users) users.insert(u.user);
   }
   const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -309,7 +308,7 @@ std::string render_html(const inventory& inv, const std::vector<finding>& findin
       esc(short_time(now)), esc(inputs));
 
   h += "<div class=\"cards\">";
-  auto card = [&](std::string_view label, std::string value) {
+  auto card = [&](std::string_view label, const std::string& value) {
     h += fmt::format("<div class=\"card\"><b>{}</b><span>{}</span></div>", esc(value), label);
   };
   card("cloud apps in use", std::to_string(inv.apps.size()));
@@ -353,6 +352,7 @@ std::string render_html(const inventory& inv, const std::vector<finding>& findin
     h += "<section><h2>Findings</h2><table><tr><th>Level</th><th>Time</th><th>Finding</th>"
          "<th>Why</th></tr>\n";
     std::vector<const finding*> sorted;
+    sorted.reserve(findings.size());
     for (const auto& f : findings) sorted.push_back(&f);
     std::stable_sort(sorted.begin(), sorted.end(), [](const finding* x, const finding* y) {
       return static_cast<int>(x->severity) > static_cast<int>(y->severity);
