@@ -17,5 +17,8 @@ void add_formats_command(CLI::App& app, int& exit_code);
 void add_hunt_command(CLI::App& app, int& exit_code);
 void add_rules_command(CLI::App& app, int& exit_code);
 void add_simulate_command(CLI::App& app, int& exit_code);
+void add_catalog_command(CLI::App& app, int& exit_code);
+void add_discover_command(CLI::App& app, int& exit_code);
+void add_squid_helper_command(CLI::App& app, int& exit_code);
 
 }  // namespace mamori::cli
