@@ -62,11 +62,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       v.issuers = {"https://idp"};
       v.audiences = {"a"};
       (void)identity::verify_jwt(in, f.keys, v, now);
-      if (auto t = identity::decode_jwt(in)) (void)identity::identity_from_claims(t->payload_json, {});
+      if (auto t = identity::decode_jwt(in))
+        (void)identity::identity_from_claims(t->payload_json, {});
       break;
     }
-    case 1: (void)f.sessions.verify(in, now); break;
-    case 2: (void)identity::cookie_value(in, "mamori_session"); break;
+    case 1:
+      (void)f.sessions.verify(in, now);
+      break;
+    case 2:
+      (void)identity::cookie_value(in, "mamori_session");
+      break;
     case 3: {
       check_path(in);
       authz::signal_store store;
@@ -86,7 +91,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     case 4: {
       if (auto k = identity::parse_jwks(in)) {
-        for (const auto& key : k->keys) (void)identity::verify_signature(key, identity::jws_alg::es256, in, in);
+        for (const auto& key : k->keys)
+          (void)identity::verify_signature(key, identity::jws_alg::es256, in, in);
       }
       break;
     }

@@ -2,12 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -63,28 +60,24 @@ std::optional<parsed_url> parse_url(std::string_view url) {
 
 namespace {
 
+std::string describe(const beast::error_code& ec) {
+  return ec == beast::error::timeout ? std::string("timed out") : ec.message();
+}
+
+// Write the request, read the response; callbacks run on the caller's io_context. (No C++20
+// coroutines: Boost 1.74 only enables them for g++, and the fuzz build uses clang.)
 template <typename Stream>
-asio::awaitable<void> exchange(Stream& stream, const http_request& r, const parsed_url& u,
-                               http_response& out) {
-  http::request<http::string_body> req{http::string_to_verb(r.method), u.target, 11};
-  req.set(http::field::host, u.port == (u.tls ? "443" : "80") ? u.host : u.host + ":" + u.port);
-  req.set(http::field::user_agent, "mamori/0.1");
-  for (const auto& [k, v] : r.headers) req.set(k, v);
-  if (!r.body.empty() || r.method == "POST" || r.method == "PUT") {
-    req.body() = r.body;
-    req.prepare_payload();
-  }
-  co_await http::async_write(stream, req, asio::use_awaitable);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(r.max_body);
-  parser.skip(r.method == "HEAD");
-  co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
-  const auto& res = parser.get();
-  out.status = static_cast<int>(res.result_int());
-  for (const auto& f : res)
-    out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-  out.body = res.body();
+void exchange(Stream& stream, http::request<http::string_body>& req, beast::flat_buffer& buffer,
+              http::response_parser<http::string_body>& parser, std::string& error) {
+  http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
+    if (ec) {
+      error = describe(ec);
+      return;
+    }
+    http::async_read(stream, buffer, parser, [&](beast::error_code rec, std::size_t) {
+      if (rec) error = describe(rec);
+    });
+  });
 }
 
 }  // namespace
@@ -96,40 +89,68 @@ result<http_response> http_fetch(const http_request& r) {
   http_response out;
   std::string error;
   try {
-    asio::ssl::context tls_ctx(asio::ssl::context::tls_client);
+    asio::ip::tcp::resolver resolver(ioc);
+    beast::error_code ec;
+    const auto endpoints = resolver.resolve(u->host, u->port, ec);
+    if (ec) return fail(fmt::format("{} {}: {}", r.method, r.url, ec.message()));
+    http::request<http::string_body> req{http::string_to_verb(r.method), u->target, 11};
+    req.set(http::field::host,
+            u->port == (u->tls ? "443" : "80") ? u->host : u->host + ":" + u->port);
+    req.set(http::field::user_agent, "mamori/0.1");
+    for (const auto& [k, v] : r.headers) req.set(k, v);
+    if (!r.body.empty() || r.method == "POST" || r.method == "PUT") {
+      req.body() = r.body;
+      req.prepare_payload();
+    }
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(r.max_body);
+    parser.skip(r.method == "HEAD");
     if (u->tls) {
+      asio::ssl::context tls_ctx(asio::ssl::context::tls_client);
       tls_ctx.set_default_verify_paths();
       tls_ctx.set_verify_mode(asio::ssl::verify_peer);
-    }
-    auto run = [&]() -> asio::awaitable<void> {
-      try {
-        asio::ip::tcp::resolver resolver(ioc);
-        auto endpoints = co_await resolver.async_resolve(u->host, u->port, asio::use_awaitable);
-        if (u->tls) {
-          beast::ssl_stream<beast::tcp_stream> stream(ioc, tls_ctx);
-          beast::get_lowest_layer(stream).expires_after(r.timeout);
-          if (!SSL_set_tlsext_host_name(stream.native_handle(), u->host.c_str())) {
-            error = "cannot set TLS server name";
-            co_return;
-          }
-          stream.set_verify_callback(asio::ssl::host_name_verification(u->host));
-          co_await beast::get_lowest_layer(stream).async_connect(endpoints, asio::use_awaitable);
-          co_await stream.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
-          co_await exchange(stream, r, *u, out);
-        } else {
-          beast::tcp_stream stream(ioc);
-          stream.expires_after(r.timeout);
-          co_await stream.async_connect(endpoints, asio::use_awaitable);
-          co_await exchange(stream, r, *u, out);
-          beast::error_code ec;
-          stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-        }
-      } catch (const boost::system::system_error& e) {
-        error = e.code() == beast::error::timeout ? std::string("timed out") : e.code().message();
+      beast::ssl_stream<beast::tcp_stream> stream(ioc, tls_ctx);
+      if (!SSL_set_tlsext_host_name(stream.native_handle(), u->host.c_str())) {
+        return fail(fmt::format("{} {}: cannot set TLS server name", r.method, r.url));
       }
-    };
-    asio::co_spawn(ioc, run(), asio::detached);
-    ioc.run();
+      stream.set_verify_callback(asio::ssl::host_name_verification(u->host));
+      beast::get_lowest_layer(stream).expires_after(r.timeout);
+      beast::get_lowest_layer(stream).async_connect(
+          endpoints, [&](beast::error_code cec, const asio::ip::tcp::endpoint&) {
+            if (cec) {
+              error = describe(cec);
+              return;
+            }
+            stream.async_handshake(asio::ssl::stream_base::client, [&](beast::error_code hec) {
+              if (hec) {
+                error = describe(hec);
+                return;
+              }
+              exchange(stream, req, buffer, parser, error);
+            });
+          });
+      ioc.run();
+    } else {
+      beast::tcp_stream stream(ioc);
+      stream.expires_after(r.timeout);
+      stream.async_connect(endpoints, [&](beast::error_code cec, const asio::ip::tcp::endpoint&) {
+        if (cec) {
+          error = describe(cec);
+          return;
+        }
+        exchange(stream, req, buffer, parser, error);
+      });
+      ioc.run();
+      stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    }
+    if (error.empty()) {
+      const auto& res = parser.get();
+      out.status = static_cast<int>(res.result_int());
+      for (const auto& f : res)
+        out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+      out.body = res.body();
+    }
   } catch (const std::exception& e) {
     error = e.what();
   }
