@@ -20,5 +20,6 @@ void add_simulate_command(CLI::App& app, int& exit_code);
 void add_catalog_command(CLI::App& app, int& exit_code);
 void add_discover_command(CLI::App& app, int& exit_code);
 void add_squid_helper_command(CLI::App& app, int& exit_code);
+void add_authz_command(CLI::App& app, int& exit_code);
 
 }  // namespace mamori::cli

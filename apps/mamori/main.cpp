@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   mamori::cli::add_catalog_command(app, exit_code);
   mamori::cli::add_discover_command(app, exit_code);
   mamori::cli::add_squid_helper_command(app, exit_code);
+  mamori::cli::add_authz_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

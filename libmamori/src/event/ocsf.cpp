@@ -60,6 +60,8 @@ std::string_view class_name(event_class c) {
       return "NTP Activity";
     case event_class::web_resources_activity:
       return "Web Resources Activity";
+    case event_class::web_resource_access:
+      return "Web Resource Access Activity";
     case event_class::application_lifecycle:
       return "Application Lifecycle";
     case event_class::api_activity:

@@ -164,6 +164,7 @@ enum class event_class : std::uint32_t {
   api_activity = 6003,
   datastore_activity = 6005,
   file_hosting_activity = 6006,
+  web_resource_access = 6004,  // access decisions (authz): 1 grant, 2 deny, 3 revoke, 4 error
 };
 
 constexpr std::uint16_t category_of(event_class c) {
