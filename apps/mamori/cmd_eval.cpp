@@ -51,10 +51,10 @@ int run_eval(const eval_args& a) {
 void add_eval_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<eval_args>();
   auto* cmd = app.add_subcommand(
-      "eval", "Score findings against a ground truth (docs/truth-format.md): per detector "
-              "TP/FP/FN, precision, recall, time to detect");
-  cmd->add_option("--truth", args->truth, "truth.ndjson (campaigns, malicious events)")
-      ->required();
+      "eval",
+      "Score findings against a ground truth (docs/truth-format.md): per detector "
+      "TP/FP/FN, precision, recall, time to detect");
+  cmd->add_option("--truth", args->truth, "truth.ndjson (campaigns, malicious events)")->required();
   cmd->add_option("findings", args->findings, "Findings NDJSON as written by mamori hunt")
       ->required();
   cmd->add_option("--output", args->output, "table (default) or json")

@@ -30,9 +30,10 @@ int run_profile(const profile_args& a) {
 
 void add_profile_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<profile_args>();
-  auto* cmd = app.add_subcommand(
-      "profile", "Print the behavioural baseline learned for a user (countries, networks, "
-                 "devices, services, hours, volumes)");
+  auto* cmd =
+      app.add_subcommand("profile",
+                         "Print the behavioural baseline learned for a user (countries, networks, "
+                         "devices, services, hours, volumes)");
   cmd->add_option("user", args->user, "User as the logs name it (case-insensitive)")->required();
   cmd->add_option("--state", args->state_dir,
                   "State directory given to mamori hunt --state (default .mamori-state)");

@@ -87,9 +87,11 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "{}\n", files.error().message);
     return 1;
   }
-  diagnostics diag([](const diagnostic& d) {
-    if (d.level != severity_level::note) fmt::print(stderr, "{}\n", render(d));
-  }, 5);
+  diagnostics diag(
+      [](const diagnostic& d) {
+        if (d.level != severity_level::note) fmt::print(stderr, "{}\n", render(d));
+      },
+      5);
   const auto& registry = decoder_registry::builtin();
   const auto t_load = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<detector>> detectors;
@@ -154,7 +156,8 @@ int main(int argc, char** argv) {
   }
   by_rule += "}";
   const std::string stats = fmt::format(
-      "{{\"files\":{},\"events\":{},\"rejected\":{},\"seconds\":{:.3f},\"events_per_second\":{:.0f},"
+      "{{\"files\":{},\"events\":{},\"rejected\":{},\"seconds\":{:.3f},\"events_per_second\":{:.0f}"
+      ","
       "\"load_seconds\":{:.3f},\"sigma\":{},\"analytics\":{},\"enrichers\":{},\"findings\":{},"
       "\"by_rule\":{},\"peak_rss_kb\":{},\"analytics_context\":{}}}",
       ps.files, ps.events, ps.rejected, secs, secs > 0 ? static_cast<double>(ps.events) / secs : 0,

@@ -31,10 +31,10 @@ struct place {
 };
 
 constexpr place places[] = {
-    {"JP", "Tokyo", 35.68, 139.69, 2516},      {"JP", "Osaka", 34.69, 135.50, 17676},
-    {"US", "New York", 40.71, -74.00, 7922},   {"DE", "Berlin", 52.52, 13.40, 3320},
-    {"GB", "London", 51.50, -0.12, 2856},      {"FR", "Paris", 48.85, 2.35, 3215},
-    {"SG", "Singapore", 1.29, 103.85, 9506},   {"AU", "Sydney", -33.86, 151.20, 1221},
+    {"JP", "Tokyo", 35.68, 139.69, 2516},       {"JP", "Osaka", 34.69, 135.50, 17676},
+    {"US", "New York", 40.71, -74.00, 7922},    {"DE", "Berlin", 52.52, 13.40, 3320},
+    {"GB", "London", 51.50, -0.12, 2856},       {"FR", "Paris", 48.85, 2.35, 3215},
+    {"SG", "Singapore", 1.29, 103.85, 9506},    {"AU", "Sydney", -33.86, 151.20, 1221},
     {"BR", "São Paulo", -23.55, -46.63, 28573}, {"IN", "Mumbai", 19.07, 72.87, 9829},
 };
 
@@ -98,8 +98,9 @@ int main(int argc, char** argv) {
     for (std::size_t u = 0; u < users; ++u) {
       event& e = batch.add();
       // Rounds spread over the week; users interleaved within a round.
-      e.time_ns = t0 + (week / per_user) * round +
-                  static_cast<std::int64_t>(u) * ((week / per_user) / static_cast<std::int64_t>(users));
+      e.time_ns =
+          t0 + (week / per_user) * round +
+          static_cast<std::int64_t>(u) * ((week / per_user) / static_cast<std::int64_t>(users));
       e.class_uid = ocsf::event_class::authentication;
       e.activity_id = ocsf::activity::logon;
       e.status = (u + round) % 10 == 0 ? ocsf::status_id::failure : ocsf::status_id::success;
@@ -108,8 +109,8 @@ int main(int argc, char** argv) {
       const place& p = places[(u * 7 + (round == per_user - 1 && u % 50 == 0 ? 3 : 0)) % 10];
       const agent& ag = agents[(u + (round > 2 && u % 20 == 0 ? 1 : 0)) % 5];
       const std::string name = fmt::format("user{:07d}@corp.example", u);
-      const std::string ip = fmt::format("{}.{}.{}.{}", 11 + (u >> 16) % 200, (u >> 8) & 255, u & 255,
-                                         1 + round);
+      const std::string ip =
+          fmt::format("{}.{}.{}.{}", 11 + (u >> 16) % 200, (u >> 8) & 255, u & 255, 1 + round);
       e.set(ocsf::attr::user_name, value::string(batch.store(name)));
       e.set(ocsf::attr::src_ip, value::string(batch.store(ip)));
       e.set(ocsf::attr::src_country, value::string(p.country));
@@ -133,14 +134,16 @@ int main(int argc, char** argv) {
   const std::string before = analytics_stats_json(*chain.detectors().front());
   const auto f0 = std::chrono::steady_clock::now();
   chain.finish();
-  const double finish_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
+  const double finish_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
   std::uintmax_t db_bytes = 0;
   if (!state.empty()) {
     for (const auto& f : std::filesystem::directory_iterator(state)) db_bytes += f.file_size();
   }
   fmt::print(
       "{{\"users\":{},\"events\":{},\"feed_seconds\":{:.2f},\"events_per_second\":{:.0f},"
-      "\"finish_seconds\":{:.2f},\"findings\":{},\"peak_rss_mb\":{:.0f},\"rss_per_user_bytes\":{:.0f},"
+      "\"finish_seconds\":{:.2f},\"findings\":{},\"peak_rss_mb\":{:.0f},\"rss_per_user_bytes\":{:."
+      "0f},"
       "\"state_bytes\":{},\"state_bytes_per_user\":{:.0f},\"context\":{}}}\n",
       users, total, feed_s, static_cast<double>(total) / feed_s, finish_s, sink.n,
       static_cast<double>(peak_rss_kb()) / 1024.0,

@@ -383,37 +383,55 @@ TEST(impossible_travel, panther_okta_cases) {
     std::cout << "  " << (c.expected ? "expected " : "benign   ") << (t.empty() ? "-    " : "FIRED")
               << " " << c.name << (t.empty() ? "" : "\n      " + t[0]->explanation) << "\n";
   }
-  // Where mamori agrees with Panther.
+  // Where mamori agrees with Panther. The VPN and Private Relay cases fire because this user
+  // never signed in through such egress before (an attacker's VPN is not the user's VPN).
   EXPECT_TRUE(got["Okta sign-in with history and impossible travel"]);
   EXPECT_TRUE(got["Okta sign-in with history and impossible travel, no VPN, Intelsat ASN"]);
+  EXPECT_TRUE(got["Okta sign-in with history and impossible travel, Apple Private Relay"]);
+  EXPECT_TRUE(got["Okta sign-in with history and impossible travel, VPN with service"]);
   EXPECT_FALSE(got["First hit from VPN should not fail"]);
-  // Deliberate differences (docs/analytics.md): a known VPN / Private Relay egress within a
-  // country the user already used is suppressed; 40 km is below the 500 km minimum distance.
-  EXPECT_FALSE(got["Okta sign-in with history and impossible travel, Apple Private Relay"]);
-  EXPECT_FALSE(got["Okta sign-in with history and impossible travel, VPN with service"]);
+  // Deliberate difference (docs/analytics.md): 40 km is below the 500 km minimum distance.
   EXPECT_FALSE(got["Short Distances and Short Timedeltas"]);
 }
 
-TEST(impossible_travel, vpn_egress_is_not_suppressed_when_the_country_is_new_for_user_and_org) {
+TEST(impossible_travel, the_users_own_egress_is_suppressed_unless_the_country_is_new) {
   auto cases = panther_travel_cases();
   if (cases.empty()) GTEST_SKIP() << "shared data absent: panther-rule-tests";
   for (auto& c : cases) {
-    if (c.name != "Okta sign-in with history and impossible travel, VPN with service") continue;
-    // Same VPN sign-in, but landing in a country new for the user and the organisation.
-    auto& cur = c.events.back();
-    cur.set(ocsf::attr::src_country, "NZ");
+    if (c.name != "Okta sign-in with history and impossible travel, Apple Private Relay") continue;
+    // The user's own habit: Private Relay sign-ins from New York the week before.
+    std::vector<test::ev> seq;
+    for (int k = 0; k < 3; ++k) {
+      test::ev habit = c.events.front();
+      habit.time_ns -= (7 - k) * days_ns;
+      habit.set(ocsf::attr::src_is_relay, value::boolean(true));
+      seq.push_back(habit);
+    }
+    seq.insert(seq.end(), c.events.begin(), c.events.end());
+    {
+      auto dets = make_analytics(quiet_config());
+      test::collect out;
+      test::run(dets, seq, out);
+      EXPECT_TRUE(out.of("mamori.impossible_travel").empty());  // NY → LA over the user's relay
+    }
+    // Same relay, but landing in a country new for the user and the organisation.
+    seq.back().set(ocsf::attr::src_country, "NZ");
     auto dets = make_analytics(quiet_config());
     test::collect out;
-    test::run(dets, c.events, out);
+    test::run(dets, seq, out);
     auto t = out.of("mamori.impossible_travel");
     ASSERT_EQ(t.size(), 1u);
     std::cout << "  " << t[0]->explanation << "\n";
     EXPECT_NE(t[0]->explanation.find("not suppressed although"), std::string::npos);
+    EXPECT_NE(
+        t[0]->explanation.find(
+            "Apple iCloud Private Relay and a hosting/datacenter range the user has used before"),
+        std::string::npos);
     EXPECT_NE(t[0]->explanation.find("new for homer.simpson@company.com and for the organisation"),
               std::string::npos);
     return;
   }
-  FAIL() << "Panther VPN case not found";
+  FAIL() << "Panther Private Relay case not found";
 }
 
 }  // namespace

@@ -17,7 +17,8 @@ std::string write(const std::string& name, const std::string& text) {
   return p.string();
 }
 
-const char* truth_text = R"({"type":"campaign","version":1,"campaign_id":"c1","scenario":"account_takeover","start":"2026-06-03T09:00:00Z","end":"2026-06-03T10:00:00Z","entities":{"users":["Alice@corp.example"],"src_ips":["203.0.113.7"],"hosts":[]},"expected_detections":[{"rule_uid":"mamori.password_spray","entity":{"src_ip":"203.0.113.7"}},{"rule_uid":["mamori.mass_*"],"entity":{"user":"alice@corp.example"},"by":"2026-06-03T09:50:00Z"},{"rule_uid":"mamori.new_device","optional":true},{"rule_uid":"0e95725d-7320-415d-80f7-004da920fc11"}],"malicious_events":[{"source":"entra/signins.json","uid":"ev-1"}]}
+const char* truth_text =
+    R"({"type":"campaign","version":1,"campaign_id":"c1","scenario":"account_takeover","start":"2026-06-03T09:00:00Z","end":"2026-06-03T10:00:00Z","entities":{"users":["Alice@corp.example"],"src_ips":["203.0.113.7"],"hosts":[]},"expected_detections":[{"rule_uid":"mamori.password_spray","entity":{"src_ip":"203.0.113.7"}},{"rule_uid":["mamori.mass_*"],"entity":{"user":"alice@corp.example"},"by":"2026-06-03T09:50:00Z"},{"rule_uid":"mamori.new_device","optional":true},{"rule_uid":"0e95725d-7320-415d-80f7-004da920fc11"}],"malicious_events":[{"source":"entra/signins.json","uid":"ev-1"}]}
 {"type":"campaign","version":1,"campaign_id":"c2","scenario":"ssh_brute_force","start":"2026-06-04T01:00:00Z","end":"2026-06-04T01:10:00Z","entities":{"src_ips":["198.51.100.9"]},"expected_detections":[{"rule_uid":"mamori.brute_force_source","entity":{"src_ip":"198.51.100.9"}}]}
 {"type":"event","campaign_id":"c2","source":"auth.log","line":42}
 {"type":"benign","users":100,"days":2}
@@ -55,7 +56,8 @@ TEST(eval, attribution_counts_and_rates) {
   ASSERT_TRUE(rows.count("mamori.password_spray"));
   EXPECT_EQ(rows["mamori.password_spray"]->tp, 1u);
   EXPECT_EQ(rows["mamori.password_spray"]->met, 1u);
-  EXPECT_EQ(rows["mamori.password_spray"]->ttd, std::vector<std::int64_t>{12LL * 60 * 1'000'000'000});
+  EXPECT_EQ(rows["mamori.password_spray"]->ttd,
+            std::vector<std::int64_t>{12LL * 60 * 1'000'000'000});
   // Mass download: attributed (alice, within the campaign ± 1 h) but after its deadline.
   EXPECT_EQ(rows["mamori.mass_download"]->tp, 1u);
   EXPECT_EQ(rows["mamori.mass_download"]->met, 0u);

@@ -40,7 +40,9 @@ test::collect hunt(const std::vector<std::string>& files, analytics_config c = {
   return out;
 }
 
-bool exists(const std::string& p) { return std::filesystem::exists(p); }
+bool exists(const std::string& p) {
+  return std::filesystem::exists(p);
+}
 
 TEST(integration, purplesharp_spray_through_the_windows_json_decoder) {
   const std::string path = shared +

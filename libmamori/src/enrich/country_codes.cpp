@@ -37,14 +37,30 @@ result<std::unique_ptr<country_codes>> country_codes::load(const std::string& pa
   if (t->by_name_.empty()) return fail(path + ": empty ISO 3166-1 table");
   // Everyday spellings the standard does not carry.
   static constexpr std::pair<const char*, const char*> aliases[] = {
-      {"usa", "US"},          {"united states of america", "US"}, {"uk", "GB"},
-      {"great britain", "GB"}, {"england", "GB"},                  {"russia", "RU"},
-      {"south korea", "KR"},  {"korea", "KR"},                     {"north korea", "KP"},
-      {"turkey", "TR"},       {"czech republic", "CZ"},            {"iran", "IR"},
-      {"vietnam", "VN"},      {"laos", "LA"},                      {"syria", "SY"},
-      {"bolivia", "BO"},      {"venezuela", "VE"},                 {"tanzania", "TZ"},
-      {"moldova", "MD"},      {"macedonia", "MK"},                 {"ivory coast", "CI"},
-      {"hong kong", "HK"},    {"macau", "MO"},                     {"palestine", "PS"}};
+      {"usa", "US"},
+      {"united states of america", "US"},
+      {"uk", "GB"},
+      {"great britain", "GB"},
+      {"england", "GB"},
+      {"russia", "RU"},
+      {"south korea", "KR"},
+      {"korea", "KR"},
+      {"north korea", "KP"},
+      {"turkey", "TR"},
+      {"czech republic", "CZ"},
+      {"iran", "IR"},
+      {"vietnam", "VN"},
+      {"laos", "LA"},
+      {"syria", "SY"},
+      {"bolivia", "BO"},
+      {"venezuela", "VE"},
+      {"tanzania", "TZ"},
+      {"moldova", "MD"},
+      {"macedonia", "MK"},
+      {"ivory coast", "CI"},
+      {"hong kong", "HK"},
+      {"macau", "MO"},
+      {"palestine", "PS"}};
   for (auto [name, code] : aliases) t->by_name_.emplace(name, code);
   return t;
 }

@@ -106,8 +106,10 @@ std::vector<ip_list_spec> default_ip_lists(const std::string& shared) {
        "x4bnet datacenter ipv6"},
       {ref + "/tor_ip_addresses/tor-exit-nodes.lst", ip_flag::tor, "tor exit nodes"},
       {ref + "/tor_ip_addresses/tor-nodes.lst", ip_flag::tor, "tor nodes"},
-      {misp + "/vpn-ipv4/list.json", ip_flag::vpn, "misp vpn-ipv4"},
-      {misp + "/vpn-ipv6/list.json", ip_flag::vpn, "misp vpn-ipv6"},
+      // MISP's "vpn" lists mix VPN providers with whole datacenters (Hetzner, OVH, Tencent):
+      // flagged hosting, the weaker claim.
+      {misp + "/vpn-ipv4/list.json", ip_flag::hosting, "misp vpn-ipv4"},
+      {misp + "/vpn-ipv6/list.json", ip_flag::hosting, "misp vpn-ipv6"},
       {misp + "/icloud-private-relay/list.json", ip_flag::relay, "misp icloud-private-relay"},
   };
   std::vector<ip_list_spec> out;

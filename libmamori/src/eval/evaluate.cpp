@@ -293,7 +293,8 @@ report evaluate(const truth& t, const std::vector<finding_record>& all, const op
   auto in_scope = [&](const expectation& e) {
     if (o.only.empty()) return true;
     for (const auto& p : e.rules)
-      if (p.starts_with(o.only) || o.only.starts_with(p.substr(0, p.size() - (p.ends_with("*") ? 1 : 0)))) {
+      if (p.starts_with(o.only) ||
+          o.only.starts_with(p.substr(0, p.size() - (p.ends_with("*") ? 1 : 0)))) {
         return true;
       }
     return false;
@@ -305,8 +306,10 @@ report evaluate(const truth& t, const std::vector<finding_record>& all, const op
   for (std::size_t c = 0; c < t.campaigns.size(); ++c) {
     for (const auto& e : t.campaigns[c].events) {
       if (!e.uid.empty()) by_uid.emplace(e.uid, std::make_pair(c, &e));
-      if (e.line > 0) by_line.emplace(fmt::format("{}:{}", basename(e.source), e.line), std::make_pair(c, &e));
-      if (e.offset) by_line.emplace(fmt::format("{}@{}", basename(e.source), *e.offset), std::make_pair(c, &e));
+      if (e.line > 0)
+        by_line.emplace(fmt::format("{}:{}", basename(e.source), e.line), std::make_pair(c, &e));
+      if (e.offset)
+        by_line.emplace(fmt::format("{}@{}", basename(e.source), *e.offset), std::make_pair(c, &e));
     }
   }
   // Attribution: finding → campaigns.
@@ -317,12 +320,14 @@ report evaluate(const truth& t, const std::vector<finding_record>& all, const op
       if (!k.uid.empty()) {
         auto [a, b] = by_uid.equal_range(k.uid);
         for (auto it = a; it != b; ++it)
-          if (same_source(k.source, it->second.second->source)) attributed[i].insert(it->second.first);
+          if (same_source(k.source, it->second.second->source))
+            attributed[i].insert(it->second.first);
       }
       auto probe = [&](const std::string& key) {
         auto [a, b] = by_line.equal_range(key);
         for (auto it = a; it != b; ++it)
-          if (same_source(k.source, it->second.second->source)) attributed[i].insert(it->second.first);
+          if (same_source(k.source, it->second.second->source))
+            attributed[i].insert(it->second.first);
       };
       if (k.line > 0) probe(fmt::format("{}:{}", basename(k.source), k.line));
       if (k.offset) probe(fmt::format("{}@{}", basename(k.source), *k.offset));
@@ -408,7 +413,7 @@ report evaluate(const truth& t, const std::vector<finding_record>& all, const op
         sr.missed.push_back(alts);
       }
     }
-    sr.status = sr.required == 0       ? "no expectations"
+    sr.status = sr.required == 0        ? "no expectations"
                 : sr.met == sr.required ? "detected"
                 : sr.met > 0            ? "partial"
                                         : "missed";
@@ -437,7 +442,9 @@ report evaluate(const truth& t, const std::vector<finding_record>& all, const op
 
 namespace {
 
-std::string pct(double v) { return std::isnan(v) ? "-" : fmt::format("{:.2f}", v); }
+std::string pct(double v) {
+  return std::isnan(v) ? "-" : fmt::format("{:.2f}", v);
+}
 
 std::string dur(std::int64_t ns) {
   if (ns < 0) return "-";
@@ -467,11 +474,11 @@ std::string render_table(const report& r) {
                        d.fp, pct(d.precision()), d.expected, d.met, d.fn, pct(d.recall()),
                        dur(median(d.ttd)), dur(mx));
   }
-  out += fmt::format("{:<34} {:>8} {:>6} {:>6} {:>9} {:>8} {:>5} {:>5} {:>7}\n", "ALL", r.findings,
-                     r.tp, r.fp,
-                     pct(r.findings == 0 ? NAN : static_cast<double>(r.tp) / static_cast<double>(r.findings)),
-                     r.expected, r.met, r.expected - r.met,
-                     pct(r.expected == 0 ? NAN : static_cast<double>(r.met) / static_cast<double>(r.expected)));
+  out += fmt::format(
+      "{:<34} {:>8} {:>6} {:>6} {:>9} {:>8} {:>5} {:>5} {:>7}\n", "ALL", r.findings, r.tp, r.fp,
+      pct(r.findings == 0 ? NAN : static_cast<double>(r.tp) / static_cast<double>(r.findings)),
+      r.expected, r.met, r.expected - r.met,
+      pct(r.expected == 0 ? NAN : static_cast<double>(r.met) / static_cast<double>(r.expected)));
   out += "\n";
   out += fmt::format("{:<10} {:<26} {:<10} {:>8} {:>9}  {}\n", "CAMPAIGN", "SCENARIO", "STATUS",
                      "MET/REQ", "TTD", "DETECTED BY / MISSED");
@@ -496,21 +503,24 @@ std::string render_table(const report& r) {
 
 std::string render_json(const report& r) {
   std::string out = "{\"detectors\":[";
-  auto num = [](double v) { return std::isnan(v) ? std::string("null") : fmt::format("{:.4f}", v); };
+  auto num = [](double v) {
+    return std::isnan(v) ? std::string("null") : fmt::format("{:.4f}", v);
+  };
   for (std::size_t i = 0; i < r.detectors.size(); ++i) {
     const auto& d = r.detectors[i];
     if (i > 0) out += ',';
     out += "{\"rule\":";
     json_text::append_string(out, d.rule);
     const auto mx = d.ttd.empty() ? -1 : *std::max_element(d.ttd.begin(), d.ttd.end());
-    fmt::format_to(std::back_inserter(out),
-                   ",\"findings\":{},\"tp\":{},\"fp\":{},\"precision\":{},\"expected\":{},"
-                   "\"met\":{},\"fn\":{},\"optional_met\":{},\"recall\":{},"
-                   "\"ttd_median_s\":{},\"ttd_max_s\":{}}}",
-                   d.findings, d.tp, d.fp, num(d.precision()), d.expected, d.met, d.fn,
-                   d.optional_met, num(d.recall()),
-                   median(d.ttd) < 0 ? std::string("null") : fmt::format("{:.3f}", median(d.ttd) / 1e9),
-                   mx < 0 ? std::string("null") : fmt::format("{:.3f}", mx / 1e9));
+    fmt::format_to(
+        std::back_inserter(out),
+        ",\"findings\":{},\"tp\":{},\"fp\":{},\"precision\":{},\"expected\":{},"
+        "\"met\":{},\"fn\":{},\"optional_met\":{},\"recall\":{},"
+        "\"ttd_median_s\":{},\"ttd_max_s\":{}}}",
+        d.findings, d.tp, d.fp, num(d.precision()), d.expected, d.met, d.fn, d.optional_met,
+        num(d.recall()),
+        median(d.ttd) < 0 ? std::string("null") : fmt::format("{:.3f}", median(d.ttd) / 1e9),
+        mx < 0 ? std::string("null") : fmt::format("{:.3f}", mx / 1e9));
   }
   out += "],\"scenarios\":[";
   for (std::size_t i = 0; i < r.scenarios.size(); ++i) {

@@ -69,8 +69,8 @@ result<std::vector<finding_record>> load_findings(const std::string& path, diagn
 
 struct options {
   std::int64_t slack = 3600ll * 1'000'000'000;  // entity matches within campaign ± slack
-  std::string only;        // rule uid prefix to evaluate ("mamori." = analytics only)
-  double users = 0;        // override the truth's benign population
+  std::string only;  // rule uid prefix to evaluate ("mamori." = analytics only)
+  double users = 0;  // override the truth's benign population
   double days = 0;
 };
 

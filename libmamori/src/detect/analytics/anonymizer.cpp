@@ -58,8 +58,7 @@ class anonymizer final : public analytic {
                                     : fmt::format("called {} {}", o.service, o.operation),
         date_time(o.time_ns), o.ip,
         o.country.empty() ? std::string() : " in " + place(o.city, o.country, o.asn, ""), what,
-        prof.sign_ins,
-        geo_footer(o.geo_provider));
+        prof.sign_ins, geo_footer(o.geo_provider));
     json_object ev;
     ev.str("analytic", uid())
         .str("ip", o.ip)

@@ -22,9 +22,9 @@ namespace {
 struct burst_state {
   std::deque<std::int64_t> window;     // failure times within the window
   std::deque<std::int64_t> successes;  // success times within the window (source variant)
-  int peak = 0;                     // most failures seen inside one window
-  bool crossed = false;             // over the threshold in this burst
-  bool reported = false;            // the finding for this burst is out
+  int peak = 0;                        // most failures seen inside one window
+  bool crossed = false;                // over the threshold in this burst
+  bool reported = false;               // the finding for this burst is out
   bool escalated = false;
   std::int64_t crossed_at = 0;
   std::int64_t first = 0;  // burst start

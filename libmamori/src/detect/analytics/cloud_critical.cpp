@@ -69,8 +69,8 @@ class root_activity final : public analytic {
     // Failed API calls of root are noise; failed root sign-ins are worth a look.
     if (o.status == ocsf::status_id::failure && o.kind != obs_kind::sign_in) return;
     const std::string action = o.kind == obs_kind::sign_in ? "sign-in" : std::string(o.operation);
-    if (!seen_.first(fmt::format("{}|{}|{}|{}", o.cloud_account, o.user_key, action, o.ip), o.time_ns,
-                     p_.dedupe)) {
+    if (!seen_.first(fmt::format("{}|{}|{}|{}", o.cloud_account, o.user_key, action, o.ip),
+                     o.time_ns, p_.dedupe)) {
       return;
     }
     finding f = make_finding(o, p_.root_level);
@@ -84,8 +84,8 @@ class root_activity final : public analytic {
       what = fmt::format("called {} {}", o.service, o.operation);
     }
     f.explanation = fmt::format(
-        "{} {} at {} from {}{}{}; {} events of this account in the baseline since {}.{}", who,
-        what, date_time(o.time_ns), o.ip.empty() ? std::string("an unknown source") : o.ip,
+        "{} {} at {} from {}{}{}; {} events of this account in the baseline since {}.{}", who, what,
+        date_time(o.time_ns), o.ip.empty() ? std::string("an unknown source") : o.ip,
         o.country.empty() ? std::string() : " in " + place(o.city, o.country, o.asn, ""),
         o.user_agent.empty() ? std::string()
                              : fmt::format(" with \"{}\"", o.user_agent.substr(0, 120)),

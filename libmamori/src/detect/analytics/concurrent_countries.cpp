@@ -131,7 +131,7 @@ class concurrent_countries final : public analytic {
 }  // namespace
 
 std::unique_ptr<analytic> make_concurrent_countries(ctx_ptr ctx,
-                                                   const concurrent_countries_params& p) {
+                                                    const concurrent_countries_params& p) {
   return std::make_unique<concurrent_countries>(std::move(ctx), p);
 }
 

@@ -229,8 +229,9 @@ void read_analytics(const reader& r, const YAML::Node& a, analytics_config& c) {
   }
   if (auto n = a["new_device"]) {
     auto& p = c.new_device;
-    r.keys(n, {"enabled", "min_user_sign_ins", "os", "browser", "device", "network_org_max_share",
-               "level"},
+    r.keys(n,
+           {"enabled", "min_user_sign_ins", "os", "browser", "device", "network_org_max_share",
+            "level"},
            "new_device");
     r.flag(n, "enabled", p.enabled);
     r.number(n, "min_user_sign_ins", p.min_user_sign_ins, 0);
@@ -250,16 +251,18 @@ void read_analytics(const reader& r, const YAML::Node& a, analytics_config& c) {
   }
   if (auto n = a["mass_activity"]) {
     auto& p = c.mass_activity;
-    r.keys(n,
-           {"enabled", "window", "download_floor", "upload_floor", "delete_floor", "bytes_floor",
-            "mad_k", "min_ratio", "min_history", "no_baseline_factor", "level"},
-           "mass_activity");
+    r.keys(
+        n,
+        {"enabled", "window", "download_floor", "upload_floor", "delete_floor", "bytes_floor",
+         "upload_bytes_floor", "mad_k", "min_ratio", "min_history", "no_baseline_factor", "level"},
+        "mass_activity");
     r.flag(n, "enabled", p.enabled);
     r.duration(n, "window", p.window);
     r.number(n, "download_floor", p.download_floor, 1);
     r.number(n, "upload_floor", p.upload_floor, 1);
     r.number(n, "delete_floor", p.delete_floor, 1);
     r.number(n, "bytes_floor", p.bytes_floor, 1);
+    r.number(n, "upload_bytes_floor", p.upload_bytes_floor, 1);
     r.number(n, "mad_k", p.mad_k, 0);
     r.number(n, "min_ratio", p.min_ratio, 0);
     r.number(n, "min_history", p.min_history, 1);
@@ -299,8 +302,7 @@ void read_analytics(const reader& r, const YAML::Node& a, analytics_config& c) {
 void read_enrichment(const reader& r, const YAML::Node& n, enrich_config& e) {
   r.keys(n,
          {"country_codes", "geoip", "geoip_dir", "asn", "asn_dir", "ip_lists", "shared_data_dir",
-          "default_lists",
-          "lists", "corporate_egress", "known_bad", "user_agent", "uap_regexes"},
+          "default_lists", "lists", "corporate_egress", "known_bad", "user_agent", "uap_regexes"},
          "enrichment");
   r.flag(n, "country_codes", e.country_codes);
   r.flag(n, "geoip", e.geoip);
@@ -348,8 +350,8 @@ result<analytics_config> parse_analytics_config(std::string_view yaml, std::stri
     const YAML::Node root = YAML::Load(std::string(yaml));
     if (!root || root.IsNull()) return c;
     r.keys(root,
-           {"ordering", "lateness", "learning_period", "state_dir", "max_profiles", "max_pending", "max_keys",
-            "ignore_users", "ignore_machine_accounts", "enrichment", "analytics"},
+           {"ordering", "lateness", "learning_period", "state_dir", "max_profiles", "max_pending",
+            "max_keys", "ignore_users", "ignore_machine_accounts", "enrichment", "analytics"},
            "the configuration");
     r.duration(root, "lateness", c.lateness);
     if (auto n = root["ordering"]) {

@@ -197,7 +197,9 @@ void analytic::finish(finding_sink& out) {
   ctx_->finish(*this, out);
 }
 
-std::string analytic::context_stats_json() const { return ctx_->stats_json(); }
+std::string analytic::context_stats_json() const {
+  return ctx_->stats_json();
+}
 
 std::string analytics_context::stats_json() const {
   const store_stats s = store_->stats();
@@ -316,12 +318,12 @@ void analytics_context::ingest(const event_batch& batch) {
         kind = obs_kind::api_call;
         break;
       case ocsf::event_class::http_activity: {
-        // A proxy log line is an upload when a sizeable body left the client (heuristic:
-        // POST/PUT with at least 100 KB out).
+        // A proxy log line is an upload when a body left the client (POST/PUT with at least
+        // 1 KB out; smaller ones are forms and beacons).
         std::string_view method = e.get_string(ocsf::attr::http_method);
         const value* out = e.get(ocsf::attr::bytes_out);
         const auto n = out != nullptr ? out->as_integer() : std::nullopt;
-        if (!(method == "POST" || method == "PUT") || !n || *n < 100 * 1024) continue;
+        if (!(method == "POST" || method == "PUT") || !n || *n < 1024) continue;
         kind = obs_kind::web_upload;
         break;
       }
@@ -663,6 +665,7 @@ void analytics_context::update_profile(const observation& o, user_profile& p, bo
       return;
     }
     ++p.sign_ins;
+    p.egress |= o.flags;
     if (!o.os.empty() && o.os != "Other") p.os.add(pool.intern(o.os));
     if (!o.browser.empty() && o.browser != "Other") p.browsers.add(pool.intern(o.browser));
     if (!o.device.empty() && o.device != "Other") p.devices.add(pool.intern(o.device));

@@ -67,13 +67,13 @@ std::string analytics_stats_json(const detector& d) {
 }
 
 std::vector<std::string> analytic_names() {
-  return {"mamori.brute_force",        "mamori.brute_force_source",
-          "mamori.password_spray",     "mamori.distributed_brute_force",
-          "mamori.impossible_travel",  "mamori.concurrent_countries",
-          "mamori.new_country", "mamori.new_device",
-          "mamori.unusual_service",  "mamori.mass_download",
-          "mamori.mass_upload",        "mamori.mass_delete",
-          "mamori.root_activity",      "mamori.cloud_config_change",
+  return {"mamori.brute_force",       "mamori.brute_force_source",
+          "mamori.password_spray",    "mamori.distributed_brute_force",
+          "mamori.impossible_travel", "mamori.concurrent_countries",
+          "mamori.new_country",       "mamori.new_device",
+          "mamori.unusual_service",   "mamori.mass_download",
+          "mamori.mass_upload",       "mamori.mass_delete",
+          "mamori.root_activity",     "mamori.cloud_config_change",
           "mamori.anonymizer"};
 }
 

@@ -61,8 +61,16 @@ class impossible_travel final : public analytic {
     // Why this pair might be harmless.
     std::vector<std::string> reasons;
     const std::uint32_t flags = (l.flags | o.flags) & egress_flags;
-    if (p_.suppress_known_egress && flags != 0) {
-      reasons.push_back(fmt::format("{} is {}",
+    // Egress counts as the user's own when it is corporate, when the user signed in through
+    // that network before, or through that kind of egress (VPN, relay, hosting) before: an
+    // attacker renting a server is not suppressed just because the server is in a datacenter.
+    const bool own_egress =
+        (flags & ip_flag::corporate) != 0 ||
+        ((o.flags & egress_flags) != 0 && o.asn != 0 && prof.asns.count(o.asn) >= 2) ||
+        ((l.flags & egress_flags) != 0 && !(o.flags & egress_flags)) ||
+        (prof.egress & o.flags & egress_flags) != 0;
+    if (p_.suppress_known_egress && flags != 0 && own_egress) {
+      reasons.push_back(fmt::format("{} is {} the user has used before",
                                     (o.flags & egress_flags) ? o.ip : "the earlier address",
                                     egress_words(flags)));
     }
@@ -75,8 +83,8 @@ class impossible_travel final : public analytic {
     }
     if (p_.suppress_known_networks && o.asn != 0 && l.asn != 0 && o.asn != l.asn &&
         prof.asns.count(o.asn) >= 2 && prof.asns.count(l.asn) >= 2) {
-      reasons.push_back(fmt::format("AS{} and AS{} are both habitual networks of {}", l.asn,
-                                    o.asn, o.user));
+      reasons.push_back(
+          fmt::format("AS{} and AS{} are both habitual networks of {}", l.asn, o.asn, o.user));
     }
     const bool low_accuracy = o.city.empty() || prev_city.empty() ||
                               (o.accuracy_km > 0 && o.accuracy_km > p_.low_accuracy_km) ||
@@ -99,7 +107,10 @@ class impossible_travel final : public analytic {
     std::string why;
     if (reasons.empty()) {
       why = flags == 0 ? "neither address is a known VPN, relay, hosting or corporate range"
-                       : fmt::format("egress suppression is off ({})", egress_words(flags));
+            : !p_.suppress_known_egress
+                ? fmt::format("egress suppression is off ({})", egress_words(flags))
+                : fmt::format("{} is {}, egress the user never used before", o.ip,
+                              egress_words(flags));
     } else {
       why = "not suppressed although ";
       for (std::size_t i = 0; i < reasons.size(); ++i) {

@@ -110,17 +110,19 @@ class mass_activity final : public analytic {
                             : kind_ == file_op::upload ? p_.upload_floor
                                                        : p_.delete_floor;
     const bool baseline = static_cast<int>(v.n) >= p_.min_history;
+    const std::uint64_t bytes_floor =
+        kind_ == file_op::upload ? p_.upload_bytes_floor : p_.bytes_floor;
     double thr_count = 0;
     double thr_bytes = 0;
     if (baseline) {
       thr_count = std::max({static_cast<double>(floor_count),
                             rc.median + p_.mad_k * 1.4826 * rc.mad, p_.min_ratio * rc.p90});
-      thr_bytes = std::max({static_cast<double>(p_.bytes_floor),
+      thr_bytes = std::max({static_cast<double>(bytes_floor),
                             (rb.median + p_.mad_k * 1.4826 * rb.mad) * 1024.0,
                             p_.min_ratio * rb.p90 * 1024.0});
     } else {
       thr_count = floor_count * p_.no_baseline_factor;
-      thr_bytes = static_cast<double>(p_.bytes_floor) * p_.no_baseline_factor;
+      thr_bytes = static_cast<double>(bytes_floor) * p_.no_baseline_factor;
     }
     const bool by_count = static_cast<double>(v.count) >= thr_count;
     const bool by_bytes = kind_ != file_op::remove && static_cast<double>(v.bytes) >= thr_bytes;

@@ -65,9 +65,9 @@ class new_country final : public analytic {
         o.user, o.kind == obs_kind::sign_in ? "signed in" : "was active", place(o),
         date_time(o.time_ns), o.ip,
         o.flags == 0 ? std::string() : ", listed as " + ip_flag_names(o.flags), o.country,
-        user_count, user_total, usual, org_users, org.users,
-        org_share * 100, p_.user_max_share * 100, p_.org_max_share * 100,
-        ctx().config().learning_period / days_ns, geo_footer(o.geo_provider));
+        user_count, user_total, usual, org_users, org.users, org_share * 100,
+        p_.user_max_share * 100, p_.org_max_share * 100, ctx().config().learning_period / days_ns,
+        geo_footer(o.geo_provider));
     json_object ev;
     ev.str("analytic", uid())
         .str("country", o.country)

@@ -52,11 +52,13 @@ class new_device final : public analytic {
     std::string network;
     if (p_.network_org_max_share >= 0) {
       const std::uint32_t country = o.country.empty() ? 0 : pool.intern(o.country);
-      const bool new_country = country != 0 && prof.countries.size > 0 &&
-                               prof.countries.count(country) == 0;
+      const bool new_country =
+          country != 0 && prof.countries.size > 0 && prof.countries.count(country) == 0;
       bool rare_network = false;
       std::uint32_t org_users = 0;
-      if (o.asn != 0 && prof.asns.count(o.asn) == 0) {
+      // Fewer than 3 earlier sign-ins there: an attacker's first success must not make its
+      // network habitual.
+      if (o.asn != 0 && prof.asns.count(o.asn) < 3) {
         auto it = ctx().org().asn_users.find(o.asn);
         org_users = it == ctx().org().asn_users.end() ? 0 : it->second;
         rare_network = static_cast<double>(org_users) <=
@@ -64,9 +66,10 @@ class new_device final : public analytic {
       }
       if (!new_country && !rare_network) return;
       network = new_country ? fmt::format("; {} is a new country for the user", o.country)
-                            : fmt::format("; AS{} {} is a new network for the user, used by {} of "
-                                          "the organisation's {} users",
-                                          o.asn, o.as_name, org_users, ctx().org().users);
+                            : fmt::format(
+                                  "; AS{} {} is a new network for the user, used by {} of "
+                                  "the organisation's {} users",
+                                  o.asn, o.as_name, org_users, ctx().org().users);
     }
     std::string key = fmt::format("{}|{}|{}|{}", o.user_key, o.os, o.browser, o.device);
     if (!alerted_.insert(key).second) return;
@@ -82,9 +85,8 @@ class new_device final : public analytic {
         o.user, date_time(o.time_ns), place(o), list,
         o.user_agent.size() > 160 ? std::string(o.user_agent.substr(0, 160)) + "…"
                                   : std::string(o.user_agent),
-        network, prof.sign_ins,
-        date_time(prof.first_seen).substr(0, 10), known(prof.os, pool), known(prof.browsers, pool),
-        known(prof.devices, pool));
+        network, prof.sign_ins, date_time(prof.first_seen).substr(0, 10), known(prof.os, pool),
+        known(prof.browsers, pool), known(prof.devices, pool));
     json_object ev;
     ev.str("analytic", uid())
         .strings("new", what)

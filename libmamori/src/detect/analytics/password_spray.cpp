@@ -73,8 +73,8 @@ class password_spray final : public analytic {
                      p_.min_accounts_asn};
     }
     if (p_.by_user_agent && !o.user_agent.empty()) {
-      groups[n++] = {fmt::format("ua:{}", o.user_agent), fmt::format("user agent \"{}\"", o.user_agent),
-                     p_.min_accounts_user_agent};
+      groups[n++] = {fmt::format("ua:{}", o.user_agent),
+                     fmt::format("user agent \"{}\"", o.user_agent), p_.min_accounts_user_agent};
     }
     for (int k = 0; k < n; ++k)
       handle(o, groups[k].key, groups[k].label, groups[k].min_accounts, out);

@@ -19,7 +19,7 @@ std::uint32_t string_pool::intern(std::string_view s) {
 
 namespace {
 
-constexpr std::uint8_t user_format = 1;
+constexpr std::uint8_t user_format = 2;
 constexpr std::uint8_t org_format = 2;
 
 class writer {
@@ -155,6 +155,7 @@ std::string serialize(const user_profile& p, const string_pool& pool) {
   w.var(p.failures);
   w.var(p.api_calls);
   w.var(p.admin_ops);
+  w.var(p.egress);
   write_strings(w, p.countries, pool);
   write_numbers(w, p.asns);
   write_strings(w, p.os, pool);
@@ -197,7 +198,8 @@ std::string serialize(const user_profile& p, const string_pool& pool) {
 
 bool deserialize(std::string_view bytes, user_profile& p, string_pool& pool) {
   reader r(bytes);
-  if (r.u8() != user_format) return false;
+  const std::uint8_t version = r.u8();
+  if (version != 1 && version != user_format) return false;
   p.name = std::string(r.str());
   p.first_seen = r.svar();
   p.last_seen = r.svar();
@@ -205,6 +207,7 @@ bool deserialize(std::string_view bytes, user_profile& p, string_pool& pool) {
   p.failures = static_cast<std::uint32_t>(r.var());
   p.api_calls = static_cast<std::uint32_t>(r.var());
   p.admin_ops = static_cast<std::uint32_t>(r.var());
+  if (version >= 2) p.egress = static_cast<std::uint32_t>(r.var());
   read_strings(r, p.countries, pool);
   read_numbers(r, p.asns);
   read_strings(r, p.os, pool);

@@ -17,7 +17,7 @@ std::unique_ptr<analytic> make_distributed_brute_force(ctx_ptr ctx,
                                                        const distributed_brute_force_params& p);
 std::unique_ptr<analytic> make_impossible_travel(ctx_ptr ctx, const impossible_travel_params& p);
 std::unique_ptr<analytic> make_concurrent_countries(ctx_ptr ctx,
-                                                   const concurrent_countries_params& p);
+                                                    const concurrent_countries_params& p);
 std::unique_ptr<analytic> make_new_country(ctx_ptr ctx, const new_country_params& p);
 std::unique_ptr<analytic> make_new_device(ctx_ptr ctx, const new_device_params& p);
 std::unique_ptr<analytic> make_unusual_service(ctx_ptr ctx, const unusual_service_params& p);

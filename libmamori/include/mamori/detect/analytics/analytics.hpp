@@ -54,7 +54,7 @@ struct password_spray_params {
   int min_accounts_user_agent = 20;
   std::int64_t success_within = 60 * minutes_ns;  // a sprayed account signing in escalates
   std::int64_t report_delay = 1 * minutes_ns;     // as for brute force
-  double min_failure_ratio = 0.8;  // failures / sign-ins of the source in the window
+  double min_failure_ratio = 0.8;                 // failures / sign-ins of the source in the window
   std::string level = "high";
   std::string escalated_level = "critical";
 };
@@ -79,7 +79,7 @@ struct impossible_travel_params {
   // Both networks (ASNs) are habitual for the user (seen at least twice each) and the country
   // is not new: the user's own home/office/mobile pattern.
   bool suppress_known_networks = true;
-  double low_accuracy_km = 200;          // locations less precise than this are suppressed
+  double low_accuracy_km = 200;  // locations less precise than this are suppressed
   std::string level = "high";
 };
 
@@ -126,11 +126,12 @@ struct mass_activity_params {
   int download_floor = 100;  // files per window below which nothing fires
   int upload_floor = 100;
   int delete_floor = 50;
-  std::uint64_t bytes_floor = 1ull << 30;  // or bytes per window (downloads, uploads)
+  std::uint64_t bytes_floor = 1ull << 30;           // or bytes per window (downloads)
+  std::uint64_t upload_bytes_floor = 500ull << 20;  // or bytes per window (uploads)
   double mad_k = 6;               // threshold = median + k × 1.4826 × MAD of the user's windows
   double min_ratio = 3;           // and at least this multiple of the user's 90th percentile
   int min_history = 5;            // active windows before the user baseline counts
-  double no_baseline_factor = 5;  // without a baseline: floor × this
+  double no_baseline_factor = 2;  // without a baseline: floor × this
   std::string level = "high";
 };
 
@@ -157,7 +158,7 @@ struct anonymizer_params {
 };
 
 struct analytics_config {
-  std::string state_dir;                       // "" = in memory only
+  std::string state_dir;  // "" = in memory only
   // Ordering. "batch" (the default, for `mamori hunt` over files, where each file holds one
   // source's day and the next file goes back in time): observations are held (up to
   // max_pending, then the oldest go first) and processed in event-time order at the end.
@@ -168,11 +169,11 @@ struct analytics_config {
   // judge (new country, new device, unusual service). 3 days lets a one-week batch hunt use
   // them; for a long-running deployment 7–14 days gives fewer false positives.
   std::int64_t learning_period = 3 * days_ns;
-  std::size_t max_profiles = 2'000'000;        // in memory; more are evicted (to the store)
-  std::size_t max_pending = 1'000'000;         // reorder buffer bound
-  std::size_t max_keys = 1'000'000;            // per analytic window state bound
-  std::vector<std::string> ignore_users;       // exact, case-insensitive (service accounts)
-  bool ignore_machine_accounts = true;         // Windows "NAME$"
+  std::size_t max_profiles = 2'000'000;   // in memory; more are evicted (to the store)
+  std::size_t max_pending = 1'000'000;    // reorder buffer bound
+  std::size_t max_keys = 1'000'000;       // per analytic window state bound
+  std::vector<std::string> ignore_users;  // exact, case-insensitive (service accounts)
+  bool ignore_machine_accounts = true;    // Windows "NAME$"
   enrich_config enrich;
 
   brute_force_params brute_force;

@@ -35,10 +35,10 @@ struct observation {
   std::uint64_t seq = 0;  // arrival order: ties in time keep input order
   obs_kind kind = obs_kind::sign_in;
   ocsf::status_id status = ocsf::status_id::unknown;
-  std::string user;      // as the source spells it
-  std::string user_key;  // lowercased: profiles and windows key on it
-  std::string_view actor;     // the requesting account when it differs (Windows SubjectUserName)
-  std::string ip;        // as given ("" when none)
+  std::string user;        // as the source spells it
+  std::string user_key;    // lowercased: profiles and windows key on it
+  std::string_view actor;  // the requesting account when it differs (Windows SubjectUserName)
+  std::string ip;          // as given ("" when none)
   bool has_ip = false;
   bool ip_internal = false;
   ip_address addr;
@@ -61,7 +61,7 @@ struct observation {
   bool mobile = false;
   std::string_view service;    // api.service.name ("s3.amazonaws.com", "Exchange")
   std::string_view operation;  // api.operation
-  bool admin_op = false;  // an administrative (write) operation on an identity/control service
+  bool admin_op = false;       // an administrative (write) operation on an identity/control service
   file_op fop = file_op::none;
   std::uint64_t bytes = 0;
   bool is_root = false;
@@ -72,7 +72,7 @@ struct observation {
   bool critical_high = false;
   bool critical_failed = false;  // the call failed: an attempt
   std::string critical_error;    // its errorCode
-  std::string_view product;           // metadata.product.name
+  std::string_view product;      // metadata.product.name
   std::string event_json;        // the full event, kept only for single-event findings
   event_ref ref;
 };

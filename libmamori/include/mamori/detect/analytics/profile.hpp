@@ -124,7 +124,8 @@ struct user_profile {
   std::uint32_t failures = 0;
   std::uint32_t api_calls = 0;
   std::uint32_t admin_ops = 0;
-  top_counts<8> countries;  // successful sign-ins per country
+  std::uint32_t egress = 0;  // ip_flag bits seen on the user's successful sign-ins (VPN, relay…)
+  top_counts<8> countries;   // successful sign-ins per country
   top_counts<8> asns;
   top_counts<6> os;
   top_counts<6> browsers;
