@@ -95,6 +95,11 @@ int run_hunt(const hunt_args& args) {
                  report.loaded, report.load_ms, report.unsupported, report.invalid);
     }
   }
+  if (!args.quiet) {
+    for (const auto& note : (*job)->enrichment_notes()) {
+      fmt::print(stderr, "mamori hunt: enrich: {}\n", note);
+    }
+  }
   finding_format fmt_out = finding_format::ndjson;
   if (args.output == "table") fmt_out = finding_format::table;
   if (args.output == "csv") fmt_out = finding_format::csv;

@@ -21,5 +21,7 @@ void add_catalog_command(CLI::App& app, int& exit_code);
 void add_discover_command(CLI::App& app, int& exit_code);
 void add_squid_helper_command(CLI::App& app, int& exit_code);
 void add_authz_command(CLI::App& app, int& exit_code);
+void add_eval_command(CLI::App& app, int& exit_code);
+void add_profile_command(CLI::App& app, int& exit_code);
 
 }  // namespace mamori::cli

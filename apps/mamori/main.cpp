@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   mamori::cli::add_discover_command(app, exit_code);
   mamori::cli::add_squid_helper_command(app, exit_code);
   mamori::cli::add_authz_command(app, exit_code);
+  mamori::cli::add_eval_command(app, exit_code);
+  mamori::cli::add_profile_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

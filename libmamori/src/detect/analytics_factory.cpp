@@ -1,21 +1,17 @@
 #include "mamori/detect/analytics_factory.hpp"
 
-#include <filesystem>
+#include "mamori/detect/analytics/analytics.hpp"
 
 namespace mamori {
 
-result<std::vector<std::unique_ptr<detector>>> make_analytics(const analytics_options& options,
-                                                              diagnostics& diag) {
-  (void)diag;
-  std::vector<std::unique_ptr<detector>> out;
-  if (options.spec == "none" || options.spec == "default") return out;
-  // A configuration file: checked for existence now so a typo is a usage error, not silence.
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(options.spec, ec)) {
-    return fail("analytics configuration '" + options.spec +
-                "' is not a file (use none, default or a FILE)");
-  }
-  // The analytics detectors are connected here by the analytics branch (issue 4).
+result<analytics_setup> make_analytics(const analytics_options& options, diagnostics& diag) {
+  analytics_setup out;
+  if (options.spec == "none") return out;
+  auto bundle = load_analytics(options.spec, options.state_dir, diag);
+  if (!bundle) return tl::unexpected(bundle.error());
+  out.enrichers = std::move(bundle->enrich.enrichers);
+  out.detectors = std::move(bundle->detectors);
+  out.notes = std::move(bundle->enrich.notes);
   return out;
 }
 

@@ -63,7 +63,9 @@ result<std::unique_ptr<hunt_job>> hunt_job::create(const decoder_registry& regis
   // The analytics (issue 4) run in the same pass, after the Sigma rules.
   auto analytics = make_analytics(job->options_.analytics, diag);
   if (!analytics) return tl::unexpected(analytics.error());
-  for (auto& d : *analytics) job->detectors_.push_back(std::move(d));
+  for (auto& d : analytics->detectors) job->detectors_.push_back(std::move(d));
+  job->enrichers_ = std::move(analytics->enrichers);
+  job->enrichment_notes_ = std::move(analytics->notes);
   return job;
 }
 
@@ -76,6 +78,7 @@ hunt_stats hunt_job::run(const std::vector<std::string>& files, finding_sink& ou
   for (auto& d : detectors_) chain.add(std::make_unique<borrowed_detector>(*d));
   const auto start = std::chrono::steady_clock::now();
   parse_job job(registry_, options_.parse, diag_);
+  for (auto& e : enrichers_) job.add_enricher(*e);
   stats.parse = job.run(files, chain);
   chain.finish();
   stats.seconds =

@@ -97,11 +97,28 @@ namespace mamori::ocsf {
   X(metadata_uid, "metadata.uid")                       \
   X(metadata_event_code, "metadata.event_code")         \
   X(metadata_log_provider, "metadata.log_provider")     \
-  X(metadata_tenant, "metadata.tenant_uid")                     \
-  X(group_name, "group.name")                                   \
-  X(group_uid, "group.uid")                                     \
-  X(parent_name, "process.parent_process.name")                 \
-  X(parent_uid, "process.parent_process.uid")
+  X(metadata_tenant, "metadata.tenant_uid")                   \
+  X(group_name, "group.name")                                  \
+  X(group_uid, "group.uid")                                    \
+  X(parent_name, "process.parent_process.name")                \
+  X(parent_uid, "process.parent_process.uid")                  \
+  /* enrichers (docs/enrichers.md); not in OCSF 1.3: extensions */ \
+  X(src_region, "src_endpoint.location.region")                \
+  X(src_geo_accuracy, "src_endpoint.location.accuracy_radius") \
+  X(src_geo_provider, "src_endpoint.location.provider")        \
+  X(src_asn, "src_endpoint.autonomous_system.number")          \
+  X(src_as_name, "src_endpoint.autonomous_system.name")        \
+  X(src_is_vpn, "src_endpoint.is_vpn")                         \
+  X(src_is_hosting, "src_endpoint.is_hosting")                 \
+  X(src_is_tor, "src_endpoint.is_tor")                         \
+  X(src_is_relay, "src_endpoint.is_relay")                     \
+  X(src_is_corporate, "src_endpoint.is_corporate")             \
+  X(src_is_known_bad, "src_endpoint.is_known_bad")             \
+  X(src_os_name, "src_endpoint.os.name")                       \
+  X(src_os_version, "src_endpoint.os.version")                 \
+  X(src_browser_name, "src_endpoint.browser.name")             \
+  X(src_browser_version, "src_endpoint.browser.version")       \
+  X(src_device_family, "src_endpoint.device.family")
 
 enum class attr : field_id {
 #define MAMORI_OCSF_ENUM(id, path) id,

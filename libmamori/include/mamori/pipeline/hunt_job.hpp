@@ -56,6 +56,9 @@ class hunt_job {
 
   void add_detector(std::unique_ptr<detector> d);
 
+  // What the analytics' enrichers loaded (GeoIP, ASN, IP lists, user agents), one line each.
+  const std::vector<std::string>& enrichment_notes() const { return enrichment_notes_; }
+
   // Decodes every file and runs every detector over it; findings go to `out`.
   hunt_stats run(const std::vector<std::string>& files, finding_sink& out);
 
@@ -69,6 +72,8 @@ class hunt_job {
   sigma::load_report report_;
   std::shared_ptr<const sigma::compiled_ruleset> rules_;
   sigma::sigma_detector* sigma_ = nullptr;  // owned by detectors_
+  std::vector<std::unique_ptr<enricher>> enrichers_;  // run on every batch before detectors
+  std::vector<std::string> enrichment_notes_;
   std::vector<std::unique_ptr<detector>> detectors_;
 };
 
