@@ -401,7 +401,7 @@ class policy_reader {
       static_group g;
       g.name = it->first.Scalar();
       g.where = r_.at(it->first);
-      const YAML::Node& v = it->second;
+      const YAML::Node v = it->second;  // a copy: it-> yields a temporary proxy
       if (v.IsMap()) {
         r_.check_keys(v, {"members", "description"}, fmt::format("group '{}'", g.name));
         if (auto m = v["members"]) g.members = r_.strings(m, "members");

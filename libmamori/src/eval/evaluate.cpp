@@ -462,20 +462,39 @@ std::int64_t median(std::vector<std::int64_t> v) {
 
 }  // namespace
 
+namespace {
+
+// Sigma rules are named by their title (their uid is a UUID nobody reads); the analytics'
+// uids (mamori.*) are already names.
+std::string detector_label(const std::string& uid, const std::string& name) {
+  return name.empty() || uid.starts_with("mamori.") ? uid : name;
+}
+
+std::string clip(const std::string& s, std::size_t width) {
+  return s.size() > width ? s.substr(0, width - 1) + "…" : s;
+}
+
+}  // namespace
+
 std::string render_table(const report& r) {
+  std::map<std::string, std::string> label_of;
+  for (const auto& d : r.detectors) label_of[d.rule] = detector_label(d.rule, d.name);
+  auto label = [&](const std::string& uid) {
+    auto it = label_of.find(uid);
+    return it == label_of.end() ? uid : it->second;
+  };
   std::string out;
-  out += fmt::format("{:<34} {:>8} {:>6} {:>6} {:>9} {:>8} {:>5} {:>5} {:>7} {:>9} {:>9}\n",
+  out += fmt::format("{:<44} {:>8} {:>6} {:>6} {:>9} {:>8} {:>5} {:>5} {:>7} {:>9} {:>9}\n",
                      "DETECTOR", "FINDINGS", "TP", "FP", "PRECISION", "EXPECTED", "MET", "FN",
                      "RECALL", "TTD(med)", "TTD(max)");
   for (const auto& d : r.detectors) {
     const auto mx = d.ttd.empty() ? -1 : *std::max_element(d.ttd.begin(), d.ttd.end());
-    out += fmt::format("{:<34} {:>8} {:>6} {:>6} {:>9} {:>8} {:>5} {:>5} {:>7} {:>9} {:>9}\n",
-                       d.rule.size() > 34 ? d.rule.substr(0, 33) + "…" : d.rule, d.findings, d.tp,
-                       d.fp, pct(d.precision()), d.expected, d.met, d.fn, pct(d.recall()),
-                       dur(median(d.ttd)), dur(mx));
+    out += fmt::format("{:<44} {:>8} {:>6} {:>6} {:>9} {:>8} {:>5} {:>5} {:>7} {:>9} {:>9}\n",
+                       clip(label(d.rule), 44), d.findings, d.tp, d.fp, pct(d.precision()),
+                       d.expected, d.met, d.fn, pct(d.recall()), dur(median(d.ttd)), dur(mx));
   }
   out += fmt::format(
-      "{:<34} {:>8} {:>6} {:>6} {:>9} {:>8} {:>5} {:>5} {:>7}\n", "ALL", r.findings, r.tp, r.fp,
+      "{:<44} {:>8} {:>6} {:>6} {:>9} {:>8} {:>5} {:>5} {:>7}\n", "ALL", r.findings, r.tp, r.fp,
       pct(r.findings == 0 ? NAN : static_cast<double>(r.tp) / static_cast<double>(r.findings)),
       r.expected, r.met, r.expected - r.met,
       pct(r.expected == 0 ? NAN : static_cast<double>(r.met) / static_cast<double>(r.expected)));
@@ -484,13 +503,12 @@ std::string render_table(const report& r) {
                      "MET/REQ", "TTD", "DETECTED BY / MISSED");
   for (const auto& s : r.scenarios) {
     std::string by;
-    for (const auto& d : s.detected_by) by += (by.empty() ? "" : ", ") + d;
+    for (const auto& d : s.detected_by) by += (by.empty() ? "" : ", ") + label(d);
     std::string missed;
     for (const auto& m : s.missed) missed += (missed.empty() ? "" : ", ") + m;
     out += fmt::format("{:<10} {:<26} {:<10} {:>8} {:>9}  {}{}\n", s.campaign,
-                       s.scenario.size() > 26 ? s.scenario.substr(0, 25) + "…" : s.scenario,
-                       s.status, fmt::format("{}/{}", s.met, s.required), dur(s.ttd),
-                       by.empty() ? "-" : by, missed.empty() ? "" : "; missed: " + missed);
+                       clip(s.scenario, 26), s.status, fmt::format("{}/{}", s.met, s.required),
+                       dur(s.ttd), by.empty() ? "-" : by, missed.empty() ? "" : "; missed: " + missed);
   }
   out += fmt::format(
       "\nfalse positives: {} over {:.0f} users × {:.1f} days = {} per 10k users/day{}\n", r.fp,
