@@ -23,5 +23,7 @@ void add_squid_helper_command(CLI::App& app, int& exit_code);
 void add_authz_command(CLI::App& app, int& exit_code);
 void add_eval_command(CLI::App& app, int& exit_code);
 void add_profile_command(CLI::App& app, int& exit_code);
+void add_serve_command(CLI::App& app, int& exit_code);
+void add_client_commands(CLI::App& app, int& exit_code);
 
 }  // namespace mamori::cli

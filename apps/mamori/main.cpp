@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   mamori::cli::add_authz_command(app, exit_code);
   mamori::cli::add_eval_command(app, exit_code);
   mamori::cli::add_profile_command(app, exit_code);
+  mamori::cli::add_serve_command(app, exit_code);
+  mamori::cli::add_client_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
