@@ -26,6 +26,9 @@ for label, name in rows:
         print(f"{label:52s} skipped")
     else:
         print(f"{label:52s} {mb:9.1f} MB/s {ev:12,.0f} records/s")
+rb = runs.get("BM_evtx_decode", {}).get("record_bytes_per_second")
+if rb:
+    print(f"{'  EVTX decode per byte of event records':52s} {rb / 1e6:9.1f} MB/s")
 d, b = rate("BM_evtx_decode"), rate("BM_evtx_limit_binxml")
 if d[0] and b[0]:
     print(f"EVTX decode / interpreter limit: {d[0] / b[0]:.0%}")
@@ -34,11 +37,18 @@ if n[0] and j[0]:
     print(f"NXLog decode / simdjson limit:   {n[0] / j[0]:.0%}")
 PY
 
-for dir in windows/evtx-attack-samples windows/otrf-mordor; do
-  stats="$("$build/bin/mamori" parse --stats-json - "$shared/$dir" 2>&1 >/dev/null | grep '^{' )"
-  python3 -c "
-import json,sys; s=json.loads(sys.argv[1])
-print(f\"mamori parse {sys.argv[2]:34s} {s['events']:8d} events {s['seconds']:6.2f} s \"
-      f\"{s['events']/s['seconds']:10,.0f} events/s {s['bytes']/1e6/s['seconds']:7.1f} MB/s (with NDJSON output)\")
-" "$stats" "$dir"
-done
+# End to end through the CLI, NDJSON written to /dev/null; rates per CPU second of the process.
+python3 - "$build/bin/mamori" "$shared" <<'PY'
+import json, resource, subprocess, sys
+mamori, shared = sys.argv[1], sys.argv[2]
+for d in ("windows/evtx-attack-samples", "windows/otrf-mordor", "sigma/regression_data"):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.run([mamori, "parse", "--stats-json", "-", f"{shared}/{d}"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    s = json.loads([l for l in p.stderr.splitlines() if l.startswith("{")][0])
+    print(f"mamori parse {d:30s} {s['events']:7d} events, {s['rejected']} rejected, "
+          f"{cpu:5.2f} CPU s: {s['events']/cpu:9,.0f} events/s, {s['bytes']/1e6/cpu:6.1f} MB/s "
+          f"(NDJSON output included)")
+PY

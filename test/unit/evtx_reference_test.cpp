@@ -148,10 +148,15 @@ bool same_value(std::string_view got, std::string_view want) {
     auto a = timeparse::iso8601(got);
     auto b = timeparse::iso8601(want);
     if (a && b && std::llabs(*a - *b) < 5000) return true;
-    // Outside the nanosecond range (FILETIME 0 = 1601): compare the calendar text.
-    std::string g(got.substr(0, 19)), w(want.substr(0, 19));
-    g[10] = w[10] = ' ';
-    if (!a && !b && g == w) return true;
+    // Outside the nanosecond range (the zero FILETIME, 1601): compare the text.
+    auto canonical = [](std::string_view t) {
+      std::string c(t);
+      if (c.size() > 10 && c[10] == 'T') c[10] = ' ';
+      if (!c.empty() && c.back() == 'Z') c.pop_back();
+      while (!c.empty() && (c.back() == '0' || c.back() == '.')) c.pop_back();
+      return c;
+    };
+    if (!a && !b && canonical(got) == canonical(want)) return true;
   }
   // Binary: python-evtx base64-encodes, Windows (and mamori) write upper-case hex.
   if (auto hex = base64_to_hex(want); hex && !hex->empty() && *hex == got) return true;

@@ -6,12 +6,12 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstring>
 
 #include "mamori/decode/decoder.hpp"
 #include "mamori/decode/evtx/binxml.hpp"
 #include "mamori/decode/evtx/evtx_file.hpp"
-#include "mamori/decode/json_decoder.hpp"
 #include "mamori/decode/windows_events.hpp"
 
 namespace mamori::builtins {
@@ -27,11 +27,11 @@ bool is_integer_type(std::uint8_t t) {
 // Turns the document of one record into raw fields.
 class record_flattener final : public ex::visitor {
  public:
-  record_flattener() {
-    id_event_id_ = fields_.get("EventID");
-    id_data_ = fields_.get("Data");
-    id_record_id_ = fields_.get("EventRecordID");
-    id_message_ = fields_.get("Message");
+  record_flattener() : names_(windows::name_ids::local()) {
+    id_event_id_ = names_.get("EventID");
+    id_data_ = names_.get("Data");
+    id_record_id_ = names_.get("EventRecordID");
+    id_message_ = names_.get("Message");
   }
 
   void begin(event& ev, decode_context& ctx) {
@@ -194,11 +194,14 @@ class record_flattener final : public ex::visitor {
   static void flush_int(std::string& out, bool& has, std::int64_t v) {
     if (!has) return;
     has = false;
-    out += fmt::format("{}", v);
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    (void)ec;
+    out.append(buf, end);
   }
 
   field_id cached_id(const ex::name_entry& n) {
-    if (n.user == 0xffffffffu) n.user = fields_.get(n.text);
+    if (n.user == 0xffffffffu) n.user = names_.get(n.text);
     return n.user;
   }
 
@@ -239,7 +242,7 @@ class record_flattener final : public ex::visitor {
       scratch_ += attr;
       name = scratch_;
     }
-    ev_->add_raw(fields_.get(name), attr_value());
+    ev_->add_raw(names_.get(name), attr_value());
   }
 
   void emit_leaf(const frame& f) {
@@ -260,7 +263,7 @@ class record_flattener final : public ex::visitor {
       case section::event_data_field: {
         field_id id;
         if (f.name->text == "Data") {
-          id = data_name_.empty() ? id_data_ : fields_.get(data_name_);
+          id = data_name_.empty() ? id_data_ : names_.get(data_name_);
         } else {
           id = cached_id(*f.name);  // Binary, or any other element
         }
@@ -280,7 +283,7 @@ class record_flattener final : public ex::visitor {
 
   event* ev_ = nullptr;
   decode_context* ctx_ = nullptr;
-  field_cache fields_;
+  windows::name_ids& names_;
   field_id id_event_id_;
   field_id id_data_;
   field_id id_record_id_;
@@ -337,7 +340,7 @@ class evtx_decoder final : public decoder {
   void decode_chunk(ex::bytes_view chunk, std::uint64_t base, decode_context& ctx) {
     auto header = ex::parse_chunk_header(chunk);
     if (!header) {
-      if (std::all_of(chunk.begin(), chunk.end(), [](std::uint8_t c) { return c == 0; })) return;
+      if (ex::all_zero(chunk)) return;
       ctx.report(severity_level::error, 0, base,
                  chunk.size() < ex::chunk_header_size
                      ? fmt::format("truncated EVTX chunk: {} bytes", chunk.size())
@@ -414,7 +417,7 @@ decoder_spec evtx_spec() {
           "native .evtx files (Security, System, Sysmon, PowerShell, any channel), read "
           "chunk by chunk by mamori's own BinXml reader",
       .level = maturity::beta,
-      .hardened = false,
+      .hardened = true,
       .sniff =
           [](const sniff_sample& s) {
             const ex::bytes_view head = as_bytes(s.head);

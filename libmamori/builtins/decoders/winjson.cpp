@@ -31,23 +31,38 @@ bool is_object(element e, std::string_view key) {
   return v && v->is_object();
 }
 
+// One pass over the top-level members (simdjson looks keys up by linear scan, so testing them
+// one by one would scan the record several times).
 shape shape_of(element rec) {
   if (!rec.is_object()) return shape::none;
-  if (auto ev = json::at(rec, "Event"); ev && ev->is_object() && is_object(*ev, "System")) {
-    return shape::event_xml;
+  bool event_id = false, channel = false, computer = false, provider = false, hostname = false,
+       source_name = false, event_data = false;
+  for (auto [key, v] : rec.get_object()) {
+    if (key == "Event") {
+      if (v.is_object() && is_object(v, "System")) return shape::event_xml;
+    } else if (key == "winlog") {
+      if (v.is_object() && (json::has(v, "event_id") || json::has(v, "channel"))) {
+        return shape::winlogbeat;
+      }
+    } else if (key == "EventID") {
+      event_id = true;
+    } else if (key == "Channel") {
+      channel = true;
+    } else if (key == "Computer") {
+      computer = true;
+    } else if (key == "Provider") {
+      provider = true;
+    } else if (key == "Hostname") {
+      hostname = true;
+    } else if (key == "SourceName") {
+      source_name = true;
+    } else if (key == "EventData") {
+      event_data = v.is_object();
+    }
   }
-  if (auto w = json::at(rec, "winlog");
-      w && w->is_object() && (json::has(*w, "event_id") || json::has(*w, "channel"))) {
-    return shape::winlogbeat;
-  }
-  if (!json::has(rec, "EventID")) return shape::none;
-  if (is_object(rec, "EventData") && json::has(rec, "Channel") && json::has(rec, "Computer") &&
-      json::has(rec, "Provider")) {
-    return shape::flat;
-  }
-  if (json::has(rec, "Channel") && json::has(rec, "Hostname") && json::has(rec, "SourceName")) {
-    return shape::nxlog;
-  }
+  if (!event_id || !channel) return shape::none;
+  if (event_data && computer && provider) return shape::flat;
+  if (hostname && source_name) return shape::nxlog;
   return shape::none;
 }
 
@@ -81,23 +96,23 @@ class winjson_decoder final : public json_decoder {
         return "not a Windows event: expected Event.System, winlog, or EventID with Channel "
                "and Hostname/Computer";
     }
-    if (!ev.raw(fields_.get("EventID"))) return "Windows event without an EventID";
+    if (!ev.raw(names_.get("EventID"))) return "Windows event without an EventID";
     normalizer_.apply(ev, ctx);
     return std::nullopt;
   }
 
  private:
-  void add(std::string_view name, value v, event& ev) { ev.add_raw(fields_.get(name), v); }
+  void add(std::string_view name, value v, event& ev) { ev.add_raw(names_.get(name), v); }
 
   // Strings lose trailing whitespace like every Windows value (windows::trim_trailing_space).
   void add_json(std::string_view name, element e, event& ev, decode_context& ctx) {
     if (e.is_null()) return;
     if (e.is_string()) {
       const std::string_view s = windows::trim_trailing_space(e.get_string().value());
-      ev.add_raw(fields_.get(name), value::string(ctx.store(s)));
+      ev.add_raw(names_.get(name), value::string(ctx.store(s)));
       return;
     }
-    ev.add_raw(fields_.get(name), json::to_value(e, ctx));
+    ev.add_raw(names_.get(name), json::to_value(e, ctx));
   }
 
   // Every leaf under its dotted path below `prefix` (arrays repeat the name), as
@@ -255,31 +270,42 @@ class winjson_decoder final : public json_decoder {
   }
 
   void map_nxlog(element rec, event& ev, decode_context& ctx) {
-    // NXLog writes EventData at the top level next to its own keys: keep all of them.
-    flatten_windows(rec, ev, ctx);
-    // Raw aliases under the names of the native reader.
-    if (auto v = json::at(rec, "Hostname")) add_json("Computer", *v, ev, ctx);
-    if (auto v = json::at(rec, "SourceName")) add_json("Provider_Name", *v, ev, ctx);
-    if (auto v = json::at(rec, "RecordNumber")) add_json("EventRecordID", *v, ev, ctx);
-    // EventID is sometimes written as a string.
-    if (auto v = json::at(rec, "EventID"); v && v->is_string()) {
-      if (auto n = windows::parse_windows_integer(v->get_string().value())) {
-        // Keep one EventID, typed: replace the flattened string.
-        const field_id id = fields_.get("EventID");
-        for (auto& f : ev.fields)
-          if (f.id == id && f.origin == field_origin::raw) f.v = value::integer(*n);
+    // NXLog writes EventData at the top level next to its own keys: keep all of them, and add
+    // raw aliases under the names of the native reader. One pass over the members.
+    std::optional<std::string_view> timestamp, event_time;
+    bool time_created = false;
+    for (auto [key, child] : rec.get_object()) {
+      if (key == "EventID" && child.is_string()) {
+        // Typed like the other shapes when written as a string.
+        if (auto n = windows::parse_windows_integer(child.get_string().value())) {
+          add("EventID", value::integer(*n), ev);
+          continue;
+        }
+      }
+      path_.assign(key);
+      flatten_into(child, ev, ctx);
+      if (key == "Hostname") {
+        add_json("Computer", child, ev, ctx);
+      } else if (key == "SourceName") {
+        add_json("Provider_Name", child, ev, ctx);
+      } else if (key == "RecordNumber") {
+        add_json("EventRecordID", child, ev, ctx);
+      } else if (key == "TimeCreated") {
+        time_created = true;
+      } else if (key == "@timestamp" && child.is_string()) {
+        timestamp = child.get_string().value();
+      } else if (key == "EventTime" && child.is_string()) {
+        event_time = child.get_string().value();
       }
     }
-    if (!json::has(rec, "TimeCreated")) {
-      for (std::string_view k : {"@timestamp", "EventTime"}) {
-        if (auto t = json::str(rec, k)) {
-          // @timestamp is UTC; NXLog's EventTime is local time without a zone (last resort).
-          if (auto ns = timeparse::iso8601(*t)) {
-            ev.time_ns = *ns;
-            ev.set(ocsf::attr::metadata_original_time, value::string(ctx.store(*t)));
-            break;
-          }
-        }
+    if (time_created) return;
+    // @timestamp is UTC; NXLog's EventTime is local time without a zone (last resort).
+    for (auto t : {timestamp, event_time}) {
+      if (!t) continue;
+      if (auto ns = timeparse::iso8601(*t)) {
+        ev.time_ns = *ns;
+        ev.set(ocsf::attr::metadata_original_time, value::string(ctx.store(*t)));
+        return;
       }
     }
   }
@@ -336,6 +362,7 @@ class winjson_decoder final : public json_decoder {
   }
 
   windows::normalizer normalizer_;
+  windows::name_ids& names_ = windows::name_ids::local();
   std::string name_;
   std::string path_;
 };
@@ -348,7 +375,7 @@ decoder_spec winjson_spec() {
           "NXLog JSON (OTRF), EVTX-to-JSON exports (evtx_dump / python-evtx, nested or "
           "flat), Winlogbeat/ECS; NDJSON, arrays or concatenated values",
       .level = maturity::beta,
-      .hardened = false,
+      .hardened = true,
       .sniff =
           [](const sniff_sample& s) {
             const json_probe& p = probe_json(s);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <charconv>
 
 #include "mamori/event/time.hpp"
@@ -47,7 +48,11 @@ class fields_view {
   fields_view(const event& ev, const std::vector<std::int8_t>& slot_of, decode_context& ctx)
       : ctx_(ctx) {
     for (const field& f : ev.fields) {
-      if (f.origin != field_origin::raw || f.id >= slot_of.size()) continue;
+      if (f.origin == field_origin::normalized) {
+        if (f.id < normalized_.size()) normalized_.set(f.id);
+        continue;
+      }
+      if (f.id >= slot_of.size()) continue;
       const int s = slot_of[f.id];
       if (s < 0 || present_[static_cast<std::size_t>(s)]) continue;
       present_[static_cast<std::size_t>(s)] = true;
@@ -56,6 +61,9 @@ class fields_view {
   }
 
   bool has(S s) const { return present_[idx(s)]; }
+
+  // Normalized attributes the decoder set before normalization (set() must replace those).
+  std::bitset<static_cast<std::size_t>(ocsf::attr::attribute_count)> normalized_;
 
   // Text of a field; empty when absent, null, empty or "-" (Windows' placeholder for none).
   std::string_view text(S s) {
@@ -91,29 +99,41 @@ class mapper {
  public:
   mapper(event& ev, fields_view& f) : ev_(ev), f_(f) {}
 
+  // Sets a normalized attribute; appends without scanning the event when it is not set yet
+  // (event::set looks for an existing value first).
+  void put(ocsf::attr a, value v) {
+    const auto k = static_cast<std::size_t>(a);
+    if (f_.normalized_.test(k)) {
+      ev_.set(a, v);
+      return;
+    }
+    f_.normalized_.set(k);
+    ev_.fields.push_back({ocsf::id(a), field_origin::normalized, v});
+  }
+
   void str(ocsf::attr a, S s) {
     std::string_view t = f_.text(s);
-    if (!t.empty()) ev_.set(a, value::string(t));
+    if (!t.empty()) put(a, value::string(t));
   }
   void str(ocsf::attr a, std::string_view t) {
-    if (!t.empty() && t != "-") ev_.set(a, value::string(t));
+    if (!t.empty() && t != "-") put(a, value::string(t));
   }
   // A SID, unless it is the NULL SID Windows writes when there is no account.
   void sid(ocsf::attr a, S s) {
     std::string_view t = f_.text(s);
-    if (!t.empty() && t != "S-1-0-0") ev_.set(a, value::string(t));
+    if (!t.empty() && t != "S-1-0-0") put(a, value::string(t));
   }
   void num(ocsf::attr a, S s) {
-    if (auto n = f_.integer(s)) ev_.set(a, value::integer(*n));
+    if (auto n = f_.integer(s)) put(a, value::integer(*n));
   }
   void ip(ocsf::attr a, S s) {
     std::string_view t = f_.text(s);
     // IPv4-mapped IPv6 as Kerberos and logon events write it: "::ffff:10.0.0.5".
     if (t.starts_with("::ffff:") && t.find('.') != std::string_view::npos) t.remove_prefix(7);
-    if (!t.empty()) ev_.set(a, value::string(t));
+    if (!t.empty()) put(a, value::string(t));
   }
   void port(ocsf::attr a, S s) {
-    if (auto n = f_.integer(s); n && *n > 0) ev_.set(a, value::integer(*n));
+    if (auto n = f_.integer(s); n && *n > 0) put(a, value::integer(*n));
   }
   // "DOMAIN\user" into name and domain attributes.
   void account(ocsf::attr name, ocsf::attr domain, S s) {
@@ -124,7 +144,7 @@ class mapper {
   void path_and_name(ocsf::attr path, ocsf::attr name, S s) {
     std::string_view t = f_.text(s);
     if (t.empty()) return;
-    ev_.set(path, value::string(t));
+    put(path, value::string(t));
     str(name, base_name(t));
   }
   // Sysmon "SHA1=...,MD5=...,SHA256=...,IMPHASH=..." into the file hash attributes.
@@ -140,11 +160,11 @@ class mapper {
       std::string_view hex = item.substr(eq + 1);
       if (hex.empty()) continue;
       if (iequals(alg, "MD5")) {
-        ev_.set(ocsf::attr::file_md5, value::string(hex));
+        put(ocsf::attr::file_md5, value::string(hex));
       } else if (iequals(alg, "SHA1")) {
-        ev_.set(ocsf::attr::file_sha1, value::string(hex));
+        put(ocsf::attr::file_sha1, value::string(hex));
       } else if (iequals(alg, "SHA256")) {
-        ev_.set(ocsf::attr::file_sha256, value::string(hex));
+        put(ocsf::attr::file_sha256, value::string(hex));
       }
     }
   }
@@ -222,11 +242,11 @@ void authentication(event& ev, fields_view& f, mapper& m, std::int64_t id) {
   // Status codes: the NTSTATUS (or Kerberos result code) and its sub-status.
   std::string_view status = f.text(S::Status);
   std::string_view sub = f.text(S::SubStatus);
-  if (!status.empty()) ev.set(ocsf::attr::status_code, value::string(status));
+  if (!status.empty()) m.put(ocsf::attr::status_code, value::string(status));
   if (!sub.empty() && f.integer(S::SubStatus).value_or(0) != 0) {
-    ev.set(ocsf::attr::status_detail, value::string(sub));
+    m.put(ocsf::attr::status_detail, value::string(sub));
   } else if (!status.empty() && !ok_status) {
-    ev.set(ocsf::attr::status_detail, value::string(status));
+    m.put(ocsf::attr::status_detail, value::string(status));
   }
 }
 
@@ -442,7 +462,7 @@ bool sysmon_event(event& ev, fields_view& f, mapper& m, std::int64_t id) {
       m.str(ocsf::attr::query_hostname, S::QueryName);
       auto rc = f.integer(S::QueryStatus);
       if (rc) {
-        ev.set(ocsf::attr::dns_rcode, value::integer(*rc));
+        m.put(ocsf::attr::dns_rcode, value::integer(*rc));
         ev.status = *rc == 0 ? ocsf::status_id::success : ocsf::status_id::failure;
       }
       process();
@@ -455,6 +475,11 @@ bool sysmon_event(event& ev, fields_view& f, mapper& m, std::int64_t id) {
 }
 
 }  // namespace
+
+name_ids& name_ids::local() {
+  thread_local name_ids cache;
+  return cache;
+}
 
 std::pair<std::string_view, std::string_view> split_account(std::string_view s) {
   const std::size_t bs = s.find('\\');
@@ -489,18 +514,23 @@ std::optional<std::int64_t> parse_windows_integer(std::string_view s) {
 }
 
 normalizer::normalizer() {
-  std::array<field_id, slot_count> ids{};
-  field_id max_id = 0;
-  for (std::size_t k = 0; k < slot_count; ++k) {
-    ids[k] = intern_field(slot_names[k]);
-    max_id = std::max(max_id, ids[k]);
-  }
-  slot_of_.assign(static_cast<std::size_t>(max_id) + 1, -1);
-  for (std::size_t k = 0; k < slot_count; ++k) slot_of_[ids[k]] = static_cast<std::int8_t>(k);
+  // Field ids are global and stable: the table is built once per process.
+  static const std::vector<std::int8_t> table = [] {
+    std::array<field_id, slot_count> ids{};
+    field_id max_id = 0;
+    for (std::size_t k = 0; k < slot_count; ++k) {
+      ids[k] = intern_field(slot_names[k]);
+      max_id = std::max(max_id, ids[k]);
+    }
+    std::vector<std::int8_t> t(static_cast<std::size_t>(max_id) + 1, -1);
+    for (std::size_t k = 0; k < slot_count; ++k) t[ids[k]] = static_cast<std::int8_t>(k);
+    return t;
+  }();
+  slot_of_ = &table;
 }
 
 void normalizer::apply(event& ev, decode_context& ctx) const {
-  fields_view f(ev, slot_of_, ctx);
+  fields_view f(ev, *slot_of_, ctx);
   mapper m(ev, f);
 
   const std::string_view channel = f.text(S::Channel);

@@ -8,6 +8,8 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,13 +21,14 @@ namespace mamori::windows {
 #define MAMORI_WINDOWS_FIELDS(X)                                                                   \
   X(EventID)                                                                                       \
   X(Channel)                                                                                       \
-  X(Computer) X(Provider_Name) X(EventRecordID) X(TimeCreated) X(UtcTime) X(Level) X(Keywords)     \
-      X(Message) X(TargetUserName) X(TargetDomainName) X(TargetUserSid) X(TargetSid)               \
-          X(SubjectUserName) X(SubjectDomainName) X(SubjectUserSid) X(IpAddress) X(IpPort)         \
-              X(WorkstationName) X(Workstation) X(LogonType) X(Status) X(SubStatus)                \
-                  X(FailureReason) X(AuthenticationPackageName) X(PackageName) X(TargetLogonId)    \
-                      X(ServiceName) X(TargetServerName) X(NewProcessName) X(NewProcessId)         \
-                          X(ProcessId) X(ProcessName) X(ParentProcessName) X(CommandLine) X(Image) \
+  X(Computer)                                                                                      \
+  X(Provider_Name) X(EventRecordID) X(TimeCreated) X(UtcTime) X(Level) X(Keywords) X(Message)      \
+      X(TargetUserName) X(TargetDomainName) X(TargetUserSid) X(TargetSid) X(SubjectUserName)       \
+          X(SubjectDomainName) X(SubjectUserSid) X(IpAddress) X(IpPort) X(WorkstationName)         \
+              X(Workstation) X(LogonType) X(Status) X(SubStatus) X(FailureReason)                  \
+                  X(AuthenticationPackageName) X(PackageName) X(TargetLogonId) X(ServiceName)      \
+                      X(TargetServerName) X(NewProcessName) X(NewProcessId) X(ProcessId)           \
+                          X(ProcessName) X(ParentProcessName) X(CommandLine) X(Image)              \
                               X(ParentImage) X(ParentProcessId) X(ParentCommandLine)               \
                                   X(ParentProcessGuid) X(User) X(Hashes) X(ProcessGuid)            \
                                       X(SourceIp) X(SourcePort) X(SourceHostname) X(DestinationIp) \
@@ -49,7 +52,32 @@ class normalizer {
   };
 
  private:
-  std::vector<std::int8_t> slot_of_;  // field id → slot, -1 when not read
+  const std::vector<std::int8_t>* slot_of_;  // field id → slot, -1 when not read (shared)
+};
+
+// Field ids by name, cached by content in a small direct-mapped table shared by the Windows
+// decoders of one thread (ids are global and stable): the same few dozen names (EventID,
+// CommandLine, ...) repeat in every record and every file, and a lookup here is several times
+// cheaper than a hash map, let alone the registry.
+class name_ids {
+ public:
+  static name_ids& local();
+  field_id get(std::string_view name) {
+    std::uint32_t h = static_cast<std::uint32_t>(name.size());
+    for (char c : name) h = h * 31 + static_cast<unsigned char>(c);
+    entry& e = slots_[h & (slots_.size() - 1)];
+    if (e.id != invalid_field && e.name == name) return e.id;
+    e.name.assign(name);
+    e.id = intern_field(name);
+    return e.id;
+  }
+
+ private:
+  struct entry {
+    std::string name;
+    field_id id = invalid_field;
+  };
+  std::array<entry, 1024> slots_;
 };
 
 // Splits "DOMAIN\user" into its parts (domain empty when there is no backslash).

@@ -56,6 +56,23 @@ void append_hex(std::string& out, std::uint64_t v) {
   out.append(buf, end);
 }
 
+// Writes v as exactly n decimal digits (zero-padded) at p.
+void put_digits(char* p, unsigned v, int n) {
+  for (int i = n - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+}
+
+// Writes v as exactly n lower-case hex digits at p.
+void put_hex(char* p, std::uint32_t v, int n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  for (int i = n - 1; i >= 0; --i) {
+    p[i] = digits[v & 15];
+    v >>= 4;
+  }
+}
+
 void append_hex_bytes(std::string& out, bytes_view b) {
   static constexpr char digits[] = "0123456789ABCDEF";
   out.reserve(out.size() + b.size() * 2);
@@ -204,8 +221,25 @@ void append_filetime(std::string& out, std::uint64_t filetime) {
   std::int64_t y = 0;
   unsigned m = 0, d = 0;
   civil_from_days(days, y, m, d);
-  fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z", y, m, d,
-                 rem / 3600, (rem / 60) % 60, rem % 60, frac);
+  const auto h = static_cast<unsigned>(rem / 3600);
+  const auto mi = static_cast<unsigned>((rem / 60) % 60);
+  const auto sec = static_cast<unsigned>(rem % 60);
+  if (y < 0 || y > 9999) {
+    fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z", y, m, d,
+                   h, mi, sec, frac);
+    return;
+  }
+  // "YYYY-MM-DDTHH:MM:SS.fffffffZ", written directly (one per record: the hot path).
+  char b[28] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 'T', '0', '0', ':',
+                '0', '0', ':', '0', '0', '.', '0', '0', '0', '0', '0', '0', '0', 'Z'};
+  put_digits(b, static_cast<unsigned>(y), 4);
+  put_digits(b + 5, m, 2);
+  put_digits(b + 8, d, 2);
+  put_digits(b + 11, h, 2);
+  put_digits(b + 14, mi, 2);
+  put_digits(b + 17, sec, 2);
+  put_digits(b + 20, frac, 7);
+  out.append(b, sizeof b);
 }
 
 std::optional<std::int64_t> value_integer(std::uint8_t type, bytes_view b) {
@@ -291,12 +325,23 @@ void append_value_text(std::string& out, std::uint8_t type, bytes_view b) {
     case vtype::binary:
       append_hex_bytes(out, b);
       return;
-    case vtype::guid:
-      fmt::format_to(std::back_inserter(out),
-                     "{{{:08x}-{:04x}-{:04x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}}}",
-                     rd32(p), rd16(p + 4), rd16(p + 6), p[8], p[9], p[10], p[11], p[12], p[13],
-                     p[14], p[15]);
+    case vtype::guid: {
+      // {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}: Data1-3 little-endian, Data4 as bytes.
+      char g[38];
+      g[0] = '{';
+      put_hex(g + 1, rd32(p), 8);
+      g[9] = '-';
+      put_hex(g + 10, rd16(p + 4), 4);
+      g[14] = '-';
+      put_hex(g + 15, rd16(p + 6), 4);
+      g[19] = '-';
+      put_hex(g + 20, (static_cast<std::uint32_t>(p[8]) << 8) | p[9], 4);
+      g[24] = '-';
+      for (int k = 0; k < 6; ++k) put_hex(g + 25 + 2 * k, p[10 + k], 2);
+      g[37] = '}';
+      out.append(g, sizeof g);
       return;
+    }
     case vtype::size_t_:
     case vtype::hex_int32:
     case vtype::hex_int64:

@@ -19,7 +19,9 @@ inline constexpr std::size_t chunk_header_size = 512;
 inline constexpr std::size_t record_header_size = 24;  // signature, size, id, written time
 inline constexpr std::uint32_t record_signature = 0x00002a2a;
 
-bool has_file_signature(bytes_view head);   // "ElfFile\0"
+bool has_file_signature(bytes_view head);  // "ElfFile\0"
+// Whether every byte is zero (unused, preallocated chunks and record tails).
+bool all_zero(bytes_view b);
 bool has_chunk_signature(bytes_view head);  // "ElfChnk\0"
 
 struct file_header {
