@@ -13,6 +13,7 @@
 
 #include "mamori/detect/detector.hpp"
 #include "mamori/event/field_registry.hpp"
+#include "mamori/server/client.hpp"
 #include "mamori/server/server.hpp"
 #include "server_test_util.hpp"
 
@@ -477,3 +478,13 @@ TEST_F(serve, full_pipeline_answers_429_and_never_drops_acknowledged_batches) {
   ASSERT_TRUE(eventually([&] { return stored() == accepted * per_batch; }, 60)) << stored() << " vs " << accepted * per_batch;
   EXPECT_EQ(json_path_int(get("/api/v1/stats").body, "ingest", "throttled"), throttled);
 }
+
+TEST(client, renders_count_by_groups_whose_keys_contain_dots) {
+  // The server names a group column by the field's dotted path, as one flat key.
+  const std::string table = server::render_search(
+      R"({"groups":[{"actor.user.name":"alice","count":7},{"actor.user.name":"bob","count":2}]})");
+  EXPECT_NE(table.find("actor.user.name"), std::string::npos);
+  EXPECT_NE(table.find("alice"), std::string::npos) << table;
+  EXPECT_NE(table.find("bob"), std::string::npos) << table;
+}
+

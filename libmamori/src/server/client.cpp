@@ -112,7 +112,11 @@ std::string render_search(const std::string& json) {
         for (auto [k, v] : g.get_object())
           if (k != "count") keys.emplace_back(k);
       std::string line;
-      for (const auto& k : keys) line += fmt::format("{:<32} ", clip(field(g, k), 32));
+      // Group keys are flat ("actor.user.name" is one key), not paths into nested objects.
+      for (const auto& k : keys) {
+        auto v = g.at_key(k);
+        line += fmt::format("{:<32} ", clip(v.error() ? "-" : text(v.value()), 32));
+      }
       out += fmt::format("{}{:>10}\n", line, text(g["count"].value()));
     }
     out = [&] {
