@@ -30,17 +30,22 @@ struct hunt_args {
 };
 
 // Remembers the most severe level seen, for --fail-level.
+// Applies --min-level to every finding (the Sigma engine filters its own; the analytics do
+// not) and remembers the highest level for --fail-level.
 class level_watch final : public finding_sink {
  public:
-  explicit level_watch(finding_sink& next) : next_(next) {}
+  level_watch(finding_sink& next, int min_rank) : next_(next), min_rank_(min_rank) {}
   void emit(finding f) override {
-    max_rank_ = std::max(max_rank_, sigma::level_rank(f.level));
+    const int rank = sigma::level_rank(f.level);
+    if (rank < min_rank_) return;
+    max_rank_ = std::max(max_rank_, rank);
     next_.emit(std::move(f));
   }
   int max_rank() const { return max_rank_; }
 
  private:
   finding_sink& next_;
+  int min_rank_ = 0;
   int max_rank_ = 0;
 };
 
@@ -105,7 +110,7 @@ int run_hunt(const hunt_args& args) {
   if (args.output == "csv") fmt_out = finding_format::csv;
   if (args.output == "sarif") fmt_out = finding_format::sarif;
   auto writer = make_finding_writer(fmt_out, stdout);
-  level_watch watch(*writer);
+  level_watch watch(*writer, args.min_level.empty() ? 0 : sigma::level_rank(args.min_level));
   hunt_stats stats = (*job)->run(*files, watch);
   writer->close();
   if (!args.stats_json.empty()) {
@@ -144,11 +149,14 @@ void add_hunt_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<hunt_args>();
   auto* cmd = app.add_subcommand(
       "hunt", "Run Sigma rules (and analytics) over logs; print findings (OCSF 2004)");
-  cmd->add_option("--rules", args->rules, "Sigma rule files or directories (recursive)")
-      ->expected(1, -1);
+  // One value per occurrence: a greedy list would swallow the inputs that follow it.
+  cmd->add_option("--rules", args->rules,
+                  "Sigma rule file or directory (recursive); repeatable")
+      ->expected(1);
   cmd->add_option("--pipeline", args->pipelines,
                   "Logsource pipeline YAML extending/overriding the default "
-                  "(docs/sigma-pipeline.md); repeatable");
+                  "(docs/sigma-pipeline.md); repeatable")
+      ->expected(1);
   cmd->add_flag("--no-default-pipeline", args->no_default_pipeline,
                 "Do not load the built-in pipeline (only --pipeline files)");
   cmd->add_option("--placeholders", args->placeholders,

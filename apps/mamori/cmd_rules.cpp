@@ -50,7 +50,8 @@ void add_rules_command(CLI::App& app, int& exit_code) {
       "check", "Load and compile Sigma rules; list loaded, unsupported (by reason) and invalid");
   check->add_flag("--json", args->json, "Print the report as JSON");
   check->add_flag("-v,--verbose", args->verbose, "List every unsupported rule");
-  check->add_option("--pipeline", args->pipelines, "Extra logsource pipeline YAML; repeatable");
+  check->add_option("--pipeline", args->pipelines, "Extra logsource pipeline YAML; repeatable")
+      ->expected(1);
   check->add_flag("--no-default-pipeline", args->no_default_pipeline,
                   "Do not load the built-in pipeline");
   check->add_option("--placeholders", args->placeholders,

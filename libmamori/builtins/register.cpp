@@ -23,6 +23,7 @@
   X(entra)                         \
   X(m365defender)                  \
   X(panther_test)                  \
+  X(posture)                       \
   X(csv)
 
 namespace mamori {

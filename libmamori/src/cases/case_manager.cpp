@@ -176,7 +176,8 @@ void case_manager::on_findings(state_db& db,
                                std::vector<std::pair<std::int64_t, server::stored_finding>>& found) {
   const std::int64_t window = static_cast<std::int64_t>(options_.window_s * 1e9);
   const std::int64_t now = server::now_ns();
-  for (auto& [fid, sf] : found) {
+  for (auto& [finding_id, sf] : found) {
+    const auto fid = finding_id;  // the lambdas below capture it (clang 14 cannot capture bindings)
     const finding& f = sf.f;
     const scenario_template* tmpl = match_scenario(templates_, f);
     const std::string scenario = tmpl != nullptr ? tmpl->id : "generic";

@@ -70,6 +70,8 @@ std::string_view class_name(event_class c) {
       return "Datastore Activity";
     case event_class::file_hosting_activity:
       return "File Hosting Activity";
+    case event_class::device_inventory_info:
+      return "Device Inventory Info";
   }
   return "Unknown";
 }

@@ -176,6 +176,7 @@ enum class event_class : std::uint32_t {
   ftp_activity = 4008,
   email_activity = 4009,
   ntp_activity = 4013,
+  device_inventory_info = 5001,  // device posture reports: activity 1 log, 2 collect
   web_resources_activity = 6001,
   application_lifecycle = 6002,
   api_activity = 6003,
