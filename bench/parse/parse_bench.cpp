@@ -83,7 +83,7 @@ void decode_bench(benchmark::State& state, const dataset* d,
       mamori::parse_job job(mamori::decoder_registry::builtin(), options, diag);
       null_sink sink;
       mamori::parse_stats stats;
-      job.run_one("bench", mamori::memory_input(in), sink, stats);
+      job.run_one("bench", mamori::memory_view_input(in), sink, stats);
       bytes += in.size();
       events += sink.events;
     }
@@ -101,7 +101,7 @@ void raw_json_bench(benchmark::State& state, const std::vector<std::string>* inp
     for (const auto& in : *inputs) {
       // The same framing mamori uses (records located without parsing), then simdjson on
       // each record: everything a JSON decoder must do except normalization.
-      mamori::input_reader reader(mamori::memory_input(in));
+      mamori::input_reader reader(mamori::memory_view_input(in));
       mamori::json_record_reader recs(reader, 64u << 20);
       while (auto r = recs.next()) {
         auto doc = parser.parse(r->text.data(), r->text.size(), false);

@@ -76,7 +76,7 @@ void run_decoder(benchmark::State& state, const std::string& format, const std::
     decode_options opts;
     opts.default_year = 2024;
     decode_context ctx("bench", 0, *index, opts, diag, sink);
-    input_reader in(memory_input(input));
+    input_reader in(memory_view_input(input));
     auto dec = registry.at(*index).make();
     dec->decode(in, ctx);
     ctx.flush();
@@ -97,7 +97,7 @@ void run_split(benchmark::State& state, const std::string& input) {
   }
   std::size_t lines = 0;
   for (auto _ : state) {
-    input_reader in(memory_input(input));
+    input_reader in(memory_view_input(input));
     line_reader reader(in, 16u << 20);
     lines = 0;
     while (auto l = reader.next()) {

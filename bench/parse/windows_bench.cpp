@@ -130,7 +130,7 @@ void decode_all(benchmark::State& state, const std::vector<std::string>& files,
       counting_sink sink;
       decode_options options;
       decode_context ctx("bench", 0, index, options, diag, sink);
-      input_reader in(memory_input(f));
+      input_reader in(memory_view_input(f));
       registry.at(index).make()->decode(in, ctx);
       ctx.flush();
       events += sink.events;

@@ -45,7 +45,8 @@ class file_source final : public raw_source {
 
 class memory_source final : public raw_source {
  public:
-  explicit memory_source(std::string bytes) : bytes_(std::move(bytes)) {}
+  explicit memory_source(std::string bytes) : owned_(std::move(bytes)), bytes_(owned_) {}
+  explicit memory_source(std::string_view bytes) : bytes_(bytes) {}
   result<std::size_t> read(char* buf, std::size_t n) override {
     std::size_t got = std::min(n, bytes_.size() - pos_);
     std::memcpy(buf, bytes_.data() + pos_, got);
@@ -55,7 +56,8 @@ class memory_source final : public raw_source {
   }
 
  private:
-  std::string bytes_;
+  std::string owned_;
+  std::string_view bytes_;
   std::size_t pos_ = 0;
 };
 
@@ -225,6 +227,11 @@ result<std::unique_ptr<byte_stream>> open_input(const std::string& path) {
 std::unique_ptr<byte_stream> memory_input(std::string bytes) {
   auto r = wrap(std::make_unique<memory_source>(std::move(bytes)));
   return std::move(*r);  // memory reads cannot fail
+}
+
+std::unique_ptr<byte_stream> memory_view_input(std::string_view bytes) {
+  auto r = wrap(std::make_unique<memory_source>(bytes));
+  return std::move(*r);
 }
 
 }  // namespace mamori

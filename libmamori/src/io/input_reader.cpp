@@ -1,11 +1,22 @@
 #include "mamori/io/input_reader.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace mamori {
 
+namespace {
+// Inputs start with a small buffer so a directory of small files (CloudTrail delivers one
+// object per 5 minutes and region) does not pay for allocating and zeroing a chunk per file;
+// the buffer doubles while reads fill it, up to the chunk size, and beyond only for a record
+// longer than half the buffer.
+constexpr std::size_t initial_capacity = std::size_t{64} * 1024;
+}  // namespace
+
 input_reader::input_reader(std::unique_ptr<byte_stream> stream, std::size_t chunk)
-    : stream_(std::move(stream)), chunk_(chunk), buf_(chunk + padding, '\0') {}
+    : stream_(std::move(stream)),
+      chunk_(chunk),
+      buf_(std::min(chunk, initial_capacity) + padding, '\0') {}
 
 bool input_reader::refill() {
   if (eof_) return false;
@@ -15,7 +26,10 @@ bool input_reader::refill() {
     end_ -= pos_;
     pos_ = 0;
   }
-  if (buf_.size() - padding - end_ < chunk_ / 2) buf_.resize(buf_.size() + chunk_, '\0');
+  const std::size_t capacity = buf_.size() - padding;
+  const bool record_outgrows_buffer = capacity - end_ < capacity / 2;
+  const bool large_input = last_read_filled_ && capacity < chunk_;
+  if (record_outgrows_buffer || large_input) buf_.resize(2 * capacity + padding, '\0');
   const std::size_t room = buf_.size() - padding - end_;
   auto got = stream_->read(buf_.data() + end_, room);
   if (!got) {
@@ -27,6 +41,7 @@ bool input_reader::refill() {
     eof_ = true;
     return false;
   }
+  last_read_filled_ = *got == room;
   end_ += *got;
   // Zero the padding after the data: simdjson reads (but ignores) it.
   std::memset(buf_.data() + end_, 0, padding);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "mamori/core/result.hpp"
 
@@ -29,5 +30,7 @@ result<std::unique_ptr<byte_stream>> open_input(const std::string& path);
 
 // A stream over bytes in memory (tests, fuzzing, HTTP bodies); decompresses like files.
 std::unique_ptr<byte_stream> memory_input(std::string bytes);
+// The same over bytes the caller keeps alive while the stream is read (benchmarks: no copy).
+std::unique_ptr<byte_stream> memory_view_input(std::string_view bytes);
 
 }  // namespace mamori

@@ -44,6 +44,7 @@ class input_reader {
   std::unique_ptr<byte_stream> stream_;
   std::size_t chunk_;
   std::vector<char> buf_;
+  bool last_read_filled_ = false;  // the previous read filled the room: more is likely
   std::size_t pos_ = 0;
   std::size_t end_ = 0;
   std::uint64_t offset_ = 0;
