@@ -25,37 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// One finding per user at their 5th unauthorized API error (as in serve_test).
-class denied_burst final : public detector {
- public:
-  std::string_view name() const override { return "test.denied_burst"; }
-  void observe(const event_batch& batch, finding_sink& out) override {
-    const field_id code = field_registry::global().find("errorCode");
-    if (code == invalid_field) return;
-    for (const event& e : batch.events()) {
-      std::string_view c = e.raw_string(code);
-      if (c != "AccessDenied" && c.find("Unauthorized") == std::string_view::npos) continue;
-      const std::string user(e.get_string(ocsf::attr::actor_user_name));
-      if (++counts_[user] != 5) continue;
-      finding f;
-      f.time_ns = e.time_ns;
-      f.rule_uid = "test.denied_burst";
-      f.rule_name = "Burst of unauthorized API calls";
-      f.rule_source = "test";
-      f.level = "high";
-      f.severity = ocsf::severity_id::high;
-      f.attacks = {"T1110"};
-      f.user = user;
-      f.src_ip = std::string(e.get_string(ocsf::attr::src_ip));
-      f.host = "ws-" + user;
-      out.emit(std::move(f));
-    }
-  }
-
- private:
-  std::map<std::string, int> counts_;
-};
-
 // A listening socket on 127.0.0.1:0 served by one thread, for `connections` connections.
 class local_server {
  public:

@@ -9,9 +9,12 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 
+#include "mamori/detect/detector.hpp"
+#include "mamori/event/field_registry.hpp"
 #include "mamori/server/http_client.hpp"
 
 namespace mamori::test {
@@ -90,5 +93,40 @@ inline std::int64_t json_path_int(const std::string& json, std::string_view a, s
   if (v.error() || !v.is_int64()) return -1;
   return v.get_int64().value();
 }
+
+// A small detector for the server tests: the 5th "unauthorized" API error of a user (errorCode
+// AccessDenied or *Unauthorized*) raises one finding for that user, tagged as credential
+// access so it maps to the brute_force scenario through its ATT&CK tag.
+class denied_burst final : public detector {
+ public:
+  std::string_view name() const override { return "test.denied_burst"; }
+  void observe(const event_batch& batch, finding_sink& out) override {
+    const field_id code = field_registry::global().find("errorCode");
+    if (code == invalid_field) return;
+    for (const event& e : batch.events()) {
+      std::string_view c = e.raw_string(code);
+      if (c != "AccessDenied" && c.find("Unauthorized") == std::string_view::npos) continue;
+      const std::string user(e.get_string(ocsf::attr::actor_user_name));
+      if (++counts_[user] != 5) continue;
+      finding f;
+      f.time_ns = e.time_ns;
+      f.rule_uid = "test.denied_burst";
+      f.rule_name = "Burst of unauthorized API calls";
+      f.rule_source = "test";
+      f.level = "high";
+      f.severity = ocsf::severity_id::high;
+      f.attacks = {"T1110"};
+      f.user = user;
+      f.src_ip = std::string(e.get_string(ocsf::attr::src_ip));
+      f.host = "ws-" + user;  // a device for the isolation action
+      f.explanation = user + " had 5 unauthorized API calls";
+      f.matched.push_back({"errors", "errorCode", std::string(c)});
+      out.emit(std::move(f));
+    }
+  }
+
+ private:
+  std::map<std::string, int> counts_;
+};
 
 }  // namespace mamori::test
