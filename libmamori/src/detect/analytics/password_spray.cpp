@@ -13,6 +13,7 @@
 
 #include "mamori/detect/analytics/analytic_list.hpp"
 #include "mamori/detect/analytics/explain.hpp"
+#include "threshold_state.hpp"
 
 namespace mamori::analytics {
 
@@ -81,28 +82,14 @@ class password_spray final : public analytic {
   }
 
   void on_time(std::int64_t now, finding_sink& out) override {
-    for (auto& [k, st] : state_) {
-      if (st.crossed && !st.reported &&
-          (now - st.last >= p_.report_delay || now - st.crossed_at >= p_.window)) {
-        report(st, out);
-      }
-    }
+    report_due(state_, now, p_.report_delay, p_.window, [&](spray_state& s) { report(s, out); });
     if (now - last_sweep_ < p_.window) return;
     last_sweep_ = now;
-    const std::int64_t keep = std::max(p_.window, p_.success_within);
-    for (auto it = state_.begin(); it != state_.end();) {
-      if (now - std::max(it->second.last, it->second.last_success) > keep &&
-          (!it->second.crossed || it->second.reported)) {
-        it = state_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    drop_idle(state_, now, std::max(p_.window, p_.success_within));
   }
 
   void on_flush(finding_sink& out) override {
-    for (auto& [k, st] : state_)
-      if (st.crossed && !st.reported) report(st, out);
+    report_pending(state_, [&](spray_state& s) { report(s, out); });
   }
 
  private:
