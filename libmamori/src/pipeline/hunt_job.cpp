@@ -60,12 +60,14 @@ result<std::unique_ptr<hunt_job>> hunt_job::create(const decoder_registry& regis
     job->sigma_ = det.get();
     job->detectors_.push_back(std::move(det));
   }
-  // The analytics (issue 4) run in the same pass, after the Sigma rules.
-  auto analytics = make_analytics(job->options_.analytics, diag);
+  // The analytics (issue 4) run in the same pass, after the Sigma rules; their enrichers run
+  // on every batch before any detector.
+  auto analytics = load_analytics(job->options_.analytics.spec,
+                                  job->options_.analytics.state_dir, diag);
   if (!analytics) return tl::unexpected(analytics.error());
   for (auto& d : analytics->detectors) job->detectors_.push_back(std::move(d));
-  job->enrichers_ = std::move(analytics->enrichers);
-  job->enrichment_notes_ = std::move(analytics->notes);
+  job->enrichers_ = std::move(analytics->enrich.enrichers);
+  job->enrichment_notes_ = std::move(analytics->enrich.notes);
   return job;
 }
 

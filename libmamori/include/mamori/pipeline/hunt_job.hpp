@@ -12,12 +12,18 @@
 
 #include "mamori/core/diagnostic.hpp"
 #include "mamori/core/result.hpp"
-#include "mamori/detect/analytics_factory.hpp"
+#include "mamori/detect/analytics/analytics.hpp"
 #include "mamori/detect/detector.hpp"
 #include "mamori/detect/sigma/sigma_detector.hpp"
 #include "mamori/pipeline/parse_job.hpp"
 
 namespace mamori {
+
+// `mamori hunt --analytics none|default|FILE --state DIR` (docs/analytics.md).
+struct analytics_options {
+  std::string spec = "default";  // "none", "default", or a configuration file
+  std::string state_dir;         // baselines kept between runs ("" = in memory only)
+};
 
 struct hunt_options {
   parse_options parse;
